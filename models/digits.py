@@ -1,0 +1,102 @@
+"""Digit inference for the app and the evaluation script: load, classify, explain.
+
+Pure PyTorch and numpy. Every function returns fresh arrays and keeps no state on the
+model, so one cached model can serve many sessions at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models import checkpoint
+from models.cnn import DigitCNN, DigitCNNConfig
+from models.preprocess import EmptyDrawingError, PreprocessSteps, preprocess
+
+DIGIT_MODELS = {"cnn": (DigitCNN, DigitCNNConfig)}
+# Below this top-class probability the page calls the guess unsure.
+UNSURE_BELOW = 0.7
+
+
+@dataclass
+class DigitAnalysis:
+    probs: np.ndarray  # (10,)
+    feature_maps: dict[str, np.ndarray]  # name -> (C, H, W), post-ReLU
+    conv1_pre: np.ndarray  # (C1, 28, 28) before ReLU
+    conv1_weight: np.ndarray  # (C1, 3, 3)
+    conv1_bias: np.ndarray  # (C1,)
+
+    @property
+    def prediction(self) -> int:
+        return int(self.probs.argmax())
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs.max())
+
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
+
+
+def load_digit_model(kind: str = "cnn", weights_dir: Path | None = None):
+    """Returns (model, manifest); raises checkpoint.WeightsError with a rebuild hint."""
+    if kind not in DIGIT_MODELS:
+        raise ValueError(f"unknown digit model {kind!r}; choose from {sorted(DIGIT_MODELS)}")
+    model_class, config_class = DIGIT_MODELS[kind]
+    return checkpoint.load(kind, model_class, config_class, weights_dir)
+
+
+def classify(model: torch.nn.Module, images: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """images: (N, 28, 28) float in [0, 1] or uint8 -> probabilities (N, 10)."""
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / 255.0
+    out = []
+    with torch.inference_mode():
+        for start in range(0, len(images), batch_size):
+            batch = torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size], dtype=np.float32))
+            out.append(model(batch).probs.numpy())  # (b, 10)
+    return np.concatenate(out) if out else np.zeros((0, 10), dtype=np.float32)
+
+
+def analyse(model: DigitCNN, image28: np.ndarray) -> DigitAnalysis:
+    """One 28x28 image through the CNN, keeping every feature map."""
+    with torch.inference_mode():
+        x = torch.from_numpy(np.ascontiguousarray(image28, dtype=np.float32))[None, None]  # (1, 1, 28, 28)
+        result = model(x)
+        return DigitAnalysis(
+            probs=result.probs[0].numpy().copy(),
+            feature_maps={name: fmap[0].numpy().copy() for name, fmap in result.feature_maps.items()},
+            conv1_pre=result.conv1_pre[0].numpy().copy(),
+            conv1_weight=model.conv1.weight[:, 0].numpy().copy(),
+            conv1_bias=model.conv1.bias.numpy().copy(),
+        )
+
+
+def preprocess_batch(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run the canvas pipeline on each (H, W) image. Returns (N, 28, 28) and a mask of the
+    images that held no ink (left black, so they count as wrong in any accuracy)."""
+    out = np.zeros((len(images), 28, 28), dtype=np.float32)
+    empty = np.zeros(len(images), dtype=bool)
+    for i, image in enumerate(images):
+        try:
+            out[i] = preprocess(image).final
+        except EmptyDrawingError:
+            empty[i] = True
+    return out, empty
+
+
+__all__ = [
+    "DigitAnalysis",
+    "EmptyDrawingError",
+    "PreprocessSteps",
+    "analyse",
+    "classify",
+    "load_digit_model",
+    "preprocess",
+    "preprocess_batch",
+]

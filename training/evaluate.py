@@ -1,0 +1,90 @@
+"""Evaluate a committed model on held-out data; prints one JSON object on stdout.
+
+    python -m training.evaluate digits [--model cnn] [--npz FILE]
+
+digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
+digits, with --npz: FILE holds `images` (N, H, W) uint8, white ink on black, any H and W,
+and `labels` (N,). Every image goes through the same preprocessing as a canvas drawing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from training.mnist_data import DEFAULT_NPZ, arrays_sha256, fetch, load
+
+
+def digit_metrics(probs: np.ndarray, labels: np.ndarray, invalid: np.ndarray | None = None) -> dict:
+    predictions = probs.argmax(axis=1)
+    if invalid is not None:
+        predictions = np.where(invalid, -1, predictions)
+    correct = predictions == labels
+    per_class = {str(c): round(float(correct[labels == c].mean()), 4) for c in range(10) if (labels == c).any()}
+    return {"accuracy": round(float(correct.mean()), 5), "n": int(len(labels)), "per_class_accuracy": per_class}
+
+
+def evaluate_digits(model_name: str, npz: Path | None, limit: int | None, pipeline: bool) -> dict:
+    from models.digits import classify, load_digit_model, preprocess_batch
+
+    model, manifest = load_digit_model(model_name)
+    if npz is None:
+        data = load(fetch(DEFAULT_NPZ))
+        images, labels, source, sha = data.x_test, data.y_test, "mnist-test", data.sha256
+    else:
+        with np.load(npz) as archive:
+            images, labels = archive["images"], archive["labels"].astype(np.int64)
+        source, sha = str(npz), arrays_sha256(images, labels)
+        pipeline = True
+    if limit:
+        images, labels = images[:limit], labels[:limit]
+    started = time.perf_counter()
+    empty = None
+    if pipeline:
+        images, empty = preprocess_batch(images)
+    probs = classify(model, images)
+    seconds = time.perf_counter() - started
+    return {
+        "task": "digits",
+        "model": model_name,
+        **digit_metrics(probs, labels, empty),
+        "data": source,
+        "data_sha256": sha,
+        "preprocessing": "canvas pipeline" if pipeline else "none (MNIST is already 28x28 and centred)",
+        "no_ink": int(empty.sum()) if empty is not None else 0,
+        "images_per_s": round(len(labels) / seconds, 1),
+        "manifest_accuracy": manifest.get("metrics", {}).get("mnist_test_accuracy"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tasks = parser.add_subparsers(dest="task", required=True)
+    digits = tasks.add_parser("digits", help="digit classifiers on MNIST test or an .npz of real digits")
+    digits.add_argument("--model", default="cnn", help="which digit model (default: cnn)")
+    digits.add_argument("--npz", type=Path, default=None, help="images (N,H,W) uint8 + labels (N,) (default: MNIST test)")
+    digits.add_argument("--limit", type=int, default=None, help="evaluate only the first N images (default: all)")
+    digits.add_argument(
+        "--canvas-pipeline",
+        action="store_true",
+        help="also send MNIST test images through the canvas preprocessing (default: off)",
+    )
+    args = parser.parse_args(argv)
+    from models.checkpoint import WeightsError
+
+    try:
+        if args.task == "digits":
+            result = evaluate_digits(args.model, args.npz, args.limit, args.canvas_pipeline)
+    except (WeightsError, ValueError, KeyError, OSError) as exc:
+        print(json.dumps({"error": str(exc)}))
+        sys.exit(1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
