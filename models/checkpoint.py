@@ -54,9 +54,13 @@ def read_manifest(name: str, weights_dir: Path | None = None) -> dict:
     try:
         return json.loads(manifest_path.read_text())
     except FileNotFoundError as exc:
-        raise WeightsError(f"The {name} manifest {manifest_path.name} is missing. Rebuild it with `{rebuild}`.") from exc
+        raise WeightsError(
+            f"The {name} manifest {manifest_path.name} is missing. Rebuild it with `{rebuild}`."
+        ) from exc
     except (OSError, ValueError) as exc:
-        raise WeightsError(f"The {name} manifest {manifest_path.name} is unreadable ({exc}). Rebuild it with `{rebuild}`.") from exc
+        raise WeightsError(
+            f"The {name} manifest {manifest_path.name} is unreadable ({exc}). Rebuild it with `{rebuild}`."
+        ) from exc
 
 
 def load(name: str, model_class: type[nn.Module], config_class: type, weights_dir: Path | None = None):
@@ -73,7 +77,9 @@ def load(name: str, model_class: type[nn.Module], config_class: type, weights_di
         state = torch.load(weights_path, map_location="cpu", weights_only=True)
         model.load_state_dict(state, strict=True)
     except FileNotFoundError as exc:
-        raise WeightsError(f"The {name} weights {weights_path.name} are missing. Rebuild them with `{rebuild}`.") from exc
+        raise WeightsError(
+            f"The {name} weights {weights_path.name} are missing. Rebuild them with `{rebuild}`."
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - any unpickling or shape error means "corrupt"
         raise WeightsError(
             f"The {name} weights {weights_path.name} are corrupt or do not match their manifest "

@@ -77,6 +77,30 @@ def analyse(model: DigitCNN, image28: np.ndarray) -> DigitAnalysis:
         )
 
 
+@dataclass
+class DigitPrediction:
+    steps: PreprocessSteps
+    analysis: DigitAnalysis
+
+
+def predict(model: DigitCNN, image: np.ndarray) -> DigitPrediction:
+    """Canvas or gallery image (any size, white ink on black) -> every preprocessing step
+    and every activation. Raises EmptyDrawingError when there is no ink."""
+    steps = preprocess(image)
+    return DigitPrediction(steps=steps, analysis=analyse(model, steps.final))
+
+
+def conv_step(image28: np.ndarray, weight: np.ndarray, bias: float, row: int, col: int) -> dict:
+    """One step of a 3x3 convolution (padding 1) at output position (row, col), in numpy:
+    the patch under the filter, the element-wise product, its sum, and sum + bias."""
+    k = weight.shape[0]
+    padded = np.pad(np.asarray(image28, dtype=np.float32), k // 2)
+    patch = padded[row : row + k, col : col + k]  # (k, k)
+    product = patch * weight
+    total = float(product.sum())
+    return {"patch": patch, "product": product, "sum": total, "value": total + float(bias)}
+
+
 def preprocess_batch(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run the canvas pipeline on each (H, W) image. Returns (N, 28, 28) and a mask of the
     images that held no ink (left black, so they count as wrong in any accuracy)."""
@@ -92,6 +116,9 @@ def preprocess_batch(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 __all__ = [
     "DigitAnalysis",
+    "DigitPrediction",
+    "conv_step",
+    "predict",
     "EmptyDrawingError",
     "PreprocessSteps",
     "analyse",

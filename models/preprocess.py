@@ -29,9 +29,9 @@ INK_THRESHOLD = 0.2
 MIN_INK_FRACTION = 0.002
 # MNIST's median stroke width is this fraction of the digit's longer side,
 # measured on the training set by `stroke_width_ratio` (see tests/test_preprocess.py).
-TARGET_STROKE_RATIO = 0.20
+TARGET_STROKE_RATIO = 0.127
 # Leave the stroke alone when it is already within this factor of the target.
-STROKE_TOLERANCE = 1.25
+STROKE_TOLERANCE = 1.2
 
 
 class EmptyDrawingError(ValueError):
@@ -119,6 +119,7 @@ def stroke_width(gray: np.ndarray, threshold: float = 0.5) -> float:
 
 def stroke_width_ratio(gray: np.ndarray) -> float:
     """Stroke width relative to the ink's longer side, measured at WORK_SIZE."""
+    gray = to_gray(gray)
     bbox = ink_bbox(gray)
     if bbox is None:
         return 0.0
@@ -153,14 +154,23 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 
 def place_by_centre_of_mass(digit: np.ndarray, size: int = MNIST_SIZE) -> np.ndarray:
-    """Put `digit` in a size x size field with its centre of mass at the centre."""
+    """Put `digit` in a size x size field with its centre of mass at the centre.
+
+    MNIST's centres of mass sit at pixel (14.0, 14.0) on average (measured on the
+    training set), not at the geometric centre 13.5. The shift is sub-pixel (linear
+    interpolation), so a drawing moved by a fraction of a pixel never jumps a whole row.
+    """
     row, col = centre_of_mass(digit)
     h, w = digit.shape
-    # Integer shift, as MNIST did; clamp so no ink falls off the field.
-    top = int(np.clip(round(size / 2 - row - 0.5), 0, size - h))
-    left = int(np.clip(round(size / 2 - col - 0.5), 0, size - w))
+    centre = size / 2
+    # Clamp so no ink falls off the field (at the upper bound the fraction is zero).
+    top = float(np.clip(centre - row, 0, size - h))
+    left = float(np.clip(centre - col, 0, size - w))
     field_ = np.zeros((size, size), dtype=np.float32)
-    field_[top : top + h, left : left + w] = digit
+    field_[int(top) : int(top) + h, int(left) : int(left) + w] = digit
+    frac_row, frac_col = top - int(top), left - int(left)
+    field_ = (1 - frac_row) * field_ + frac_row * np.roll(field_, 1, axis=0)
+    field_ = (1 - frac_col) * field_ + frac_col * np.roll(field_, 1, axis=1)
     return field_
 
 
@@ -186,7 +196,10 @@ def preprocess(image: np.ndarray, normalise_stroke: bool = True) -> PreprocessSt
     radius = 0
     target = TARGET_STROKE_RATIO * WORK_SIZE
     if normalise_stroke and width > 0 and not (1 / STROKE_TOLERANCE <= width / target <= STROKE_TOLERANCE):
-        radius = int(np.clip(round((target - width) / 2), -margin // 2, margin))
+        # Dilating by r widens the stroke by 2r but also the digit's longer side, which
+        # the ratio is relative to: solve (width + 2r) / (WORK_SIZE + 2r) = target ratio.
+        ratio = TARGET_STROKE_RATIO
+        radius = int(np.clip(round((target - width) / (2 * (1 - ratio))), -margin // 2, margin))
         adjusted = morph(work, radius)
         if ink_bbox(adjusted) is None:  # thinning erased the digit: keep the original
             radius, adjusted = 0, work

@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     tasks = parser.add_subparsers(dest="task", required=True)
     digits = tasks.add_parser("digits", help="digit classifiers on MNIST test or an .npz of real digits")
     digits.add_argument("--model", default="cnn", help="which digit model (default: cnn)")
-    digits.add_argument("--npz", type=Path, default=None, help="images (N,H,W) uint8 + labels (N,) (default: MNIST test)")
+    digits.add_argument(
+        "--npz", type=Path, default=None, help="images (N,H,W) uint8 + labels (N,) (default: MNIST test)"
+    )
     digits.add_argument("--limit", type=int, default=None, help="evaluate only the first N images (default: all)")
     digits.add_argument(
         "--canvas-pipeline",

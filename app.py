@@ -1,0 +1,12 @@
+"""CNN vs RNN, live: entry point. `streamlit run app.py`"""
+
+import streamlit as st
+
+st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide")
+
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
+]
+
+st.navigation(PAGES).run()

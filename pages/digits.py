@@ -1,0 +1,202 @@
+"""Draw a digit → CNN: preprocessing, prediction, filters, feature maps, one convolution step."""
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from figures import digits as fig
+from models.checkpoint import WeightsError
+from models.digits import EmptyDrawingError, conv_step, predict
+from ui import resources
+
+CANVAS_SIZE = 280
+
+st.title("Draw a digit → CNN")
+st.caption(
+    "Draw a digit with the mouse or a finger, or pick a real one from the MNIST test set. "
+    "Everything below is computed live by a small convolutional network."
+)
+
+try:
+    model, manifest = resources.digit_model("cnn")
+except WeightsError as error:
+    st.error(str(error))
+    st.stop()
+
+gallery = resources.gallery()
+state = st.session_state
+state.setdefault("digits_source", "canvas")
+state.setdefault("digits_canvas_version", 0)
+
+
+def use_canvas() -> None:
+    state.digits_source = "canvas"
+
+
+def use_gallery() -> None:
+    state.digits_source = "gallery"
+
+
+def clear_canvas() -> None:
+    # A new key remounts the canvas empty; the stored drawing goes with it.
+    state.digits_canvas_version += 1
+    state.pop("digits_drawing", None)
+    state.digits_source = "canvas"
+
+
+# ---------------------------------------------------------------- input
+draw_col, gallery_col = st.columns([1, 1], gap="large")
+with draw_col:
+    st.subheader("Draw")
+    stroke = st.slider("Stroke width", 6, 40, 18, key="digits_stroke", help="Brush width in canvas pixels.")
+    canvas = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"digits_canvas_{state.digits_canvas_version}",
+        on_change=use_canvas,
+    )
+    st.button("Clear the canvas", key="digits_clear", on_click=clear_canvas, icon=":material/ink_eraser:")
+    if canvas.image_data is not None:
+        state.digits_drawing = canvas.image_data  # (280, 280, 4) RGBA
+
+with gallery_col:
+    st.subheader("…or pick a real MNIST digit")
+    if gallery is None:
+        st.warning("The gallery file weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
+    else:
+        st.image(
+            list(gallery.images),
+            caption=[f"#{i + 1}" for i in range(len(gallery.images))],
+            width=44,
+        )
+        st.pills(
+            "Gallery digit",
+            options=list(range(len(gallery.images))),
+            format_func=lambda i: f"#{i + 1}",
+            key="digits_gallery",
+            on_change=use_gallery,
+        )
+
+if state.digits_source == "gallery" and gallery is not None and state.get("digits_gallery") is not None:
+    picked = state.digits_gallery
+    image = gallery.images[picked]
+    st.caption(
+        f"Showing gallery digit #{picked + 1}: MNIST test image {gallery.test_indices[picked]}, "
+        f"labelled **{gallery.labels[picked]}**. Draw on the canvas to switch back."
+    )
+else:
+    image = state.get("digits_drawing")
+
+try:
+    result = predict(model, image) if image is not None else None
+except EmptyDrawingError:
+    result = None
+
+if result is None:
+    st.info("✏️ Draw a digit on the black canvas, or pick one from the gallery, to see the network at work.")
+else:
+    steps, analysis = result.steps, result.analysis
+
+    # ------------------------------------------------------------ preprocessing
+    st.header("1 · From your drawing to MNIST's 28×28")
+    st.caption(
+        "MNIST digits were cropped, scaled to fit a 20×20 box keeping their shape, and centred by their centre of "
+        "mass in 28×28. Your drawing gets the same treatment, plus one step MNIST did not need: the stroke is made "
+        "about as thick, relative to the digit, as MNIST's pens were."
+    )
+    step_cols = st.columns(5)
+    for column, (caption, step_image) in zip(step_cols, fig.step_images(steps), strict=True):
+        column.image(step_image, caption=caption, width="stretch", clamp=True)
+
+    # ------------------------------------------------------------ prediction
+    st.header("2 · The prediction")
+    pred_col, bars_col, grid_col = st.columns([1, 2, 2])
+    with pred_col:
+        st.metric(
+            "Prediction",
+            str(analysis.prediction),
+            delta=f"{analysis.confidence:.0%} confident" if not analysis.unsure else f"unsure: {analysis.confidence:.0%}",
+            delta_color="normal" if not analysis.unsure else "inverse",
+            delta_arrow="off",
+        )
+        if analysis.unsure:
+            st.warning(
+                f"**Unsure.** The best guess, {analysis.prediction}, gets only {analysis.confidence:.0%}. "
+                "This may not be a digit, or it is drawn unlike the ones the network learned from."
+            )
+    bars_col.plotly_chart(fig.probability_bars(analysis.probs, analysis.unsure), key="digits_probs")
+    grid_col.plotly_chart(fig.pixel_grid(steps.final), key="digits_pixels")
+
+# ---------------------------------------------------------------- filters and feature maps
+st.header("3 · Filters and feature maps")
+st.caption(
+    "The first layer has 32 filters of 3×3 weights (blue negative, red positive). Each slides over the image and "
+    "produces one feature map: bright where the patch under it matches its pattern."
+)
+st.plotly_chart(fig.filter_grid(model.conv1.weight[:, 0].numpy(), "conv1: the 32 learned 3×3 filters"))
+
+if result is not None:
+
+    @st.fragment
+    def feature_maps_section(feature_maps: dict) -> None:
+        layer = st.segmented_control(
+            "Layer", options=list(feature_maps), default="conv1", key="digits_layer", required=True
+        )
+        st.plotly_chart(fig.feature_map_grid(feature_maps[layer], layer), key="digits_feature_maps")
+        st.caption(
+            "Deeper layers see larger parts of the digit at lower resolution: conv3 and conv4 work at 14×14, "
+            "conv5 at 7×7. Hover to read a channel's value."
+        )
+
+    feature_maps_section(analysis.feature_maps)
+
+    # ------------------------------------------------------------ one convolution step
+    st.header("4 · One convolution step, spelled out")
+
+    @st.fragment
+    def conv_step_section(image28: np.ndarray, conv1_pre: np.ndarray, weights: np.ndarray, biases: np.ndarray) -> None:
+        c1, c2, c3 = st.columns(3)
+        channel = c1.number_input("Filter", 0, len(weights) - 1, 0, key="digits_step_filter")
+        row = c2.slider("Row", 0, 27, 14, key="digits_step_row")
+        col = c3.slider("Column", 0, 27, 14, key="digits_step_col")
+        step = conv_step(image28, weights[channel], biases[channel], row, col)
+        st.latex(fig.conv_step_latex(step["patch"], weights[channel], step["product"]))
+        st.latex(fig.conv_sum_latex(step["sum"], float(biases[channel])))
+        network_value = float(conv1_pre[channel, row, col])
+        st.markdown(
+            f"The network's own feature map {channel} holds **{network_value:.3f}** at row {row}, column {col}: "
+            f"the same number. After ReLU, which keeps positives and zeroes negatives, it becomes "
+            f"**{max(network_value, 0.0):.3f}**."
+        )
+        st.plotly_chart(fig.conv_sweep(image28, conv1_pre[channel], row, col), key="digits_sweep")
+        st.caption(
+            "The same 3×3 filter visits every position (zero-padded at the border): move the row and column to sweep "
+            "it across the image and watch the feature map fill in, in reading order."
+        )
+
+    conv_step_section(steps.final, analysis.conv1_pre, analysis.conv1_weight, analysis.conv1_bias)
+
+# ---------------------------------------------------------------- training moved the filters
+st.header("5 · Filters before and after training")
+snapshots = resources.filter_snapshots()
+if snapshots is None:
+    st.warning("weights/cnn_filters.npz is missing: run `python -m training.train_cnn` to save the snapshots.")
+else:
+    filters = snapshots["filters"]
+    vmax = float(np.abs(filters).max())
+    before_col, after_col = st.columns(2)
+    before_col.plotly_chart(fig.filter_grid(filters[0], "At random initialisation", vmax=vmax), key="digits_before")
+    after_col.plotly_chart(fig.filter_grid(filters[-1], f"After {len(filters) - 1} epochs", vmax=vmax))
+    st.markdown(fig.filter_training_summary(filters, snapshots["train_loss"]))
+
+metrics = manifest.get("metrics", {})
+st.caption(
+    f"Model: {manifest.get('parameters', 0):,} parameters; MNIST test accuracy "
+    f"{metrics.get('mnist_test_accuracy', float('nan')):.2%} on {metrics.get('mnist_test_n', 0):,} images "
+    f"(`{manifest.get('evaluate_command', '')}`)."
+)

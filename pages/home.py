@@ -1,0 +1,21 @@
+import streamlit as st
+
+st.title("CNN vs RNN, live")
+st.markdown(
+    """
+See how two kinds of neural network work, on real models trained on real data.
+
+- A **convolutional network (CNN)** slides small filters over an image. Each filter looks at a
+  fixed 3×3 window at a time and lights up where its pattern appears; layer by layer, simple
+  edges become strokes, and strokes become digits.
+- A **recurrent network (RNN)** reads a sequence one step at a time and carries a memory of what
+  it has read so far: the right tool for text, where a word's meaning depends on its neighbours.
+"""
+)
+
+st.subheader("Pages")
+st.page_link("pages/digits.py", label="Draw a digit → CNN", icon="✏️")
+st.caption(
+    "Draw a digit and watch it become an MNIST-style 28×28 image; see the CNN's filters, every "
+    "layer's feature maps, one convolution step spelled out, and how training shaped the filters."
+)

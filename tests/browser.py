@@ -1,0 +1,181 @@
+"""Helpers for the real-browser tests and the digit-page benchmark: a Streamlit server,
+headless Chromium, and digits drawn with the mouse.
+
+Not a test module: pytest collects only test_*.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CANVAS_SIZE = 280
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+Point = tuple[float, float]
+Stroke = Sequence[Point]
+
+
+def chromium_available() -> bool:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return CHROMIUM.exists()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    port: int | None = None, env: Mapping[str, str | None] | None = None, timeout: float = 60.0
+) -> Iterator[str]:
+    """Run `streamlit run app.py` from the repo root and yield its base URL once healthy.
+
+    `env` overrides the inherited environment; a value of None removes that variable.
+    """
+    port = port or free_port()
+    server_env = dict(os.environ)
+    for name, value in (env or {}).items():
+        if value is None:
+            server_env.pop(name, None)
+        else:
+            server_env[name] = value
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    # A file rather than a pipe: nobody reads a pipe while tests run, and a full one blocks the server.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base_url = f"http://localhost:{port}"
+            _wait_until_healthy(process, f"{base_url}/_stcore/health", timeout, log)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_healthy(process: subprocess.Popen, url: str, timeout: float, log) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}:\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"streamlit did not answer {url} within {timeout:.0f} s:\n{_tail(log)}")
+
+
+def _tail(log, size: int = 4000) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")[-size:]
+
+
+def launch_browser(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def canvas_locator(page):
+    # The canvas lives in an open shadow root; Playwright's CSS engine pierces it.
+    return page.locator("canvas.upper-canvas")
+
+
+def draw_strokes(page, strokes: Sequence[Stroke], steps_per_segment: int = 6) -> None:
+    """Draw each stroke, a polyline in canvas pixels (0..280), with the mouse."""
+    canvas = canvas_locator(page)
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    # The canvas may be displayed smaller than its 280 px drawing surface.
+    scale_x, scale_y = box["width"] / CANVAS_SIZE, box["height"] / CANVAS_SIZE
+    for stroke in strokes:
+        (x0, y0), *rest = stroke
+        page.mouse.move(box["x"] + x0 * scale_x, box["y"] + y0 * scale_y)
+        page.mouse.down()
+        # Intermediate mouse moves, so the freehand brush records a smooth path.
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * scale_x, box["y"] + y * scale_y, steps=steps_per_segment)
+        page.mouse.up()
+
+
+def _ellipse(cx: float, cy: float, rx: float, ry: float, points: int = 28) -> list[Point]:
+    # From the top, clockwise, a little past the start so the loop closes as a hand-drawn 0 does.
+    angles = -np.pi / 2 + np.linspace(0, 2 * np.pi + 0.3, points)
+    return [(float(cx + rx * np.cos(a)), float(cy + ry * np.sin(a))) for a in angles]
+
+
+def digit_strokes() -> dict[str, list[list[Point]]]:
+    """Polyline drawings of a few digits, in 280x280 canvas pixels, one list of strokes each."""
+    return {
+        "7": [[(85, 60), (195, 60), (170, 110), (145, 165), (125, 220)]],
+        "1": [[(150, 50), (143, 135), (136, 225)]],
+        "0": [_ellipse(140, 140, 55, 85)],
+        "4": [[(120, 50), (90, 160), (190, 160)], [(165, 90), (160, 230)]],
+    }
+
+
+def render_strokes(
+    strokes: Sequence[Stroke], width: int = 18, offset: Point = (0.0, 0.0), size: int = CANVAS_SIZE
+) -> np.ndarray:
+    """What the canvas sends back for these strokes: (size, size, 4) RGBA uint8, white ink on
+    opaque black, with round caps and joins like the freehand brush."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (size, size), 0)
+    draw = ImageDraw.Draw(image)
+    radius = width / 2
+    dx, dy = offset
+    for stroke in strokes:
+        points = [(x + dx, y + dy) for x, y in stroke]
+        draw.line(points, fill=255, width=width, joint="curve")
+        for x, y in (points[0], points[-1]):
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    ink = np.asarray(image)
+    rgba = np.empty((size, size, 4), dtype=np.uint8)
+    rgba[..., :3] = ink[..., None]
+    rgba[..., 3] = 255
+    return rgba

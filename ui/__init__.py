@@ -1,0 +1,1 @@
+"""Streamlit-side glue shared by the pages: cached resources and small widgets."""
