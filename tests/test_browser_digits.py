@@ -1,0 +1,100 @@
+"""The digit page in headless Chromium, against the real app and the committed weights:
+draw with the mouse, pick a gallery digit, clear the canvas.
+
+Skips when Chromium or Playwright is missing, except under CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from tests.browser import REPO_ROOT, chromium_available, digit_strokes, draw_strokes, launch_browser, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+WEIGHTS_DIR = REPO_ROOT / "weights"
+REQUIRED_WEIGHTS = ("cnn.pt", "cnn.json", "cnn_filters.npz", "mnist_gallery.npz")
+# Generous: the first rerun loads the model, and CI machines are slow.
+TIMEOUT_MS = 60_000
+PROMPT = "Draw a digit"
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    if not chromium_available():
+        skip_or_fail("needs /usr/bin/chromium and the playwright package (pip install -r requirements-dev.txt)")
+    missing = [name for name in REQUIRED_WEIGHTS if not (WEIGHTS_DIR / name).exists()]
+    if missing:
+        skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `python -m training.train_cnn`")
+    # The committed weights, whatever the calling shell points CNNRNN_WEIGHTS at.
+    with streamlit_server(env={"CNNRNN_WEIGHTS": None}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    # A fresh page is a fresh Streamlit session, so no test sees another's drawing.
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{app_url}/digits")
+    prompt(page).wait_for()
+    yield page
+    page.close()
+
+
+def prompt(page):
+    return page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=PROMPT)
+
+
+def prediction_metric(page):
+    label = page.locator('[data-testid="stMetricLabel"]').filter(has_text="Prediction")
+    return page.locator('[data-testid="stMetric"]').filter(has=label)
+
+
+def shown_prediction(page) -> str:
+    value = prediction_metric(page).locator('[data-testid="stMetricValue"]')
+    value.wait_for(state="visible")
+    return value.inner_text().strip()
+
+
+def test_drawn_seven_is_predicted(page):
+    draw_strokes(page, digit_strokes()["7"])
+    assert shown_prediction(page) == "7"
+
+
+def test_gallery_pick_shows_its_label(page):
+    with np.load(WEIGHTS_DIR / "mnist_gallery.npz") as gallery:
+        labels = gallery["labels"]
+    number = 22  # an MNIST test 7
+    pills = page.get_by_role("radiogroup", name="Gallery digit")
+    pills.get_by_role("radio", name=f"#{number}", exact=True).click()
+    assert shown_prediction(page) == str(labels[number - 1])
+
+
+def test_clear_removes_the_prediction(page):
+    draw_strokes(page, digit_strokes()["7"])
+    shown_prediction(page)
+    page.get_by_role("button", name="Clear the canvas").click()
+    prompt(page).wait_for(state="visible")
+    prediction_metric(page).wait_for(state="detached")
+    assert prediction_metric(page).count() == 0

@@ -1,0 +1,102 @@
+"""Every page once under streamlit.testing.v1.AppTest, with the committed weights."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from models import checkpoint
+from tests.drawing import SEVEN, render
+
+TIMEOUT = 60
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def digits_page():
+    return AppTest.from_file(str(ROOT / "pages/digits.py"), default_timeout=TIMEOUT)
+
+
+def _metric(at, label):
+    return next((m.value for m in at.metric if m.label == label), None)
+
+
+def test_home_links_every_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert at.title[0].value == "CNN vs RNN, live"
+    linked = {link.proto.page for link in at.get("page_link")}
+    pages = sorted(p.stem for p in (ROOT / "pages").glob("*.py") if p.stem != "home")
+    assert pages and linked == set(pages)
+
+
+# home.py links pages, which needs app.py's navigation: it is covered by the test above.
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.stem != "home"))
+def test_every_page_runs_without_input(page):
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=TIMEOUT).run()
+    assert not at.exception
+
+
+def test_empty_canvas_prompts_and_predicts_nothing(digits_page):
+    at = digits_page.run()
+    assert not at.exception
+    assert any("Draw a digit" in info.value for info in at.info)
+    assert _metric(at, "Prediction") is None
+
+
+def test_drawn_seven_is_recognised(digits_page):
+    digits_page.session_state["digits_drawing"] = render(SEVEN)  # what the canvas sends: (280, 280, 4) RGBA
+    at = digits_page.run()
+    assert not at.exception
+    assert _metric(at, "Prediction") == "7"
+    assert not at.warning  # a clear 7 is not "unsure"
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "MNIST test accuracy" in captions
+    assert len(at.get("plotly_chart")) >= 5  # bars, pixel grid, filters, feature maps, sweep, before/after
+
+
+def test_gallery_digit_is_classified_as_its_label(digits_page):
+    with np.load(checkpoint.WEIGHTS_DIR / "mnist_gallery.npz") as gallery:
+        labels = gallery["labels"]
+    digits_page.session_state["digits_source"] = "gallery"
+    digits_page.session_state["digits_gallery"] = 21
+    at = digits_page.run()
+    assert not at.exception
+    assert _metric(at, "Prediction") == str(labels[21])
+
+
+def test_scribble_is_marked_unsure(digits_page):
+    rng = np.random.default_rng(3)
+    scribble = [[tuple(p) for p in rng.random((40, 2))]]  # 40 random zig-zags across the canvas
+    digits_page.session_state["digits_drawing"] = render(scribble, width=10)
+    at = digits_page.run()
+    assert not at.exception
+    assert any("Unsure" in w.value for w in at.warning)
+
+
+def test_conv_step_controls_update_the_equation(digits_page):
+    digits_page.session_state["digits_drawing"] = render(SEVEN)
+    at = digits_page.run()
+    before = [latex.value for latex in at.latex]
+    at.number_input(key="digits_step_filter").set_value(3)
+    at.slider(key="digits_step_row").set_value(8).run()
+    assert not at.exception
+    assert [latex.value for latex in at.latex] != before
+    assert any("row 8" in md.value for md in at.markdown)
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_broken_weights_give_a_message_not_a_traceback(digits_page, tmp_path, monkeypatch, damage):
+    if damage == "corrupt":
+        (tmp_path / "cnn.json").write_text((checkpoint.WEIGHTS_DIR / "cnn.json").read_text())
+        (tmp_path / "cnn.pt").write_bytes(b"\x00garbage")
+    monkeypatch.setattr(checkpoint, "WEIGHTS_DIR", tmp_path)
+    st.cache_resource.clear()
+    try:
+        at = digits_page.run()
+    finally:
+        st.cache_resource.clear()
+    assert not at.exception
+    assert any("python -m training.train_cnn" in e.value and damage in e.value for e in at.error)
