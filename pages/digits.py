@@ -8,6 +8,9 @@ from figures import digits as fig
 from models.checkpoint import WeightsError
 from models.digits import EmptyDrawingError, conv_step, predict
 from ui import resources
+from ui.navigation import ensure_app_navigation
+
+ensure_app_navigation()
 
 CANVAS_SIZE = 280
 
@@ -67,7 +70,7 @@ with draw_col:
 with gallery_col:
     st.subheader("…or pick a real MNIST digit")
     if gallery is None:
-        st.warning("The gallery file weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
+        st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
     else:
         st.image(
             list(gallery.images),
@@ -80,6 +83,8 @@ with gallery_col:
             format_func=lambda i: f"#{i + 1}",
             key="digits_gallery",
             on_change=use_gallery,
+            width="stretch",
+            wrap=True,
         )
 
 if state.digits_source == "gallery" and gallery is not None and state.get("digits_gallery") is not None:
@@ -120,7 +125,7 @@ else:
         st.metric(
             "Prediction",
             str(analysis.prediction),
-            delta=f"{analysis.confidence:.0%} confident" if not analysis.unsure else f"unsure: {analysis.confidence:.0%}",
+            delta=f"{'unsure: ' if analysis.unsure else ''}{analysis.confidence:.0%} confident",
             delta_color="normal" if not analysis.unsure else "inverse",
             delta_arrow="off",
         )
@@ -173,7 +178,9 @@ if result is not None:
             f"the same number. After ReLU, which keeps positives and zeroes negatives, it becomes "
             f"**{max(network_value, 0.0):.3f}**."
         )
-        st.plotly_chart(fig.conv_sweep(image28, conv1_pre[channel], row, col), key="digits_sweep")
+        window_col, sweep_col = st.columns(2)
+        window_col.plotly_chart(fig.conv_window(image28, row, col), key="digits_window")
+        sweep_col.plotly_chart(fig.conv_sweep(conv1_pre[channel], row, col), key="digits_sweep")
         st.caption(
             "The same 3×3 filter visits every position (zero-padded at the border): move the row and column to sweep "
             "it across the image and watch the feature map fill in, in reading order."

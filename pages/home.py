@@ -1,5 +1,9 @@
 import streamlit as st
 
+from ui.navigation import ensure_app_navigation
+
+ensure_app_navigation()
+
 st.title("CNN vs RNN, live")
 st.markdown(
     """

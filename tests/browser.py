@@ -124,6 +124,23 @@ def canvas_locator(page):
     return page.locator("canvas.upper-canvas")
 
 
+def wait_for_idle_script(page) -> None:
+    """Wait until the app's current script run has finished."""
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(state="attached")
+
+
+def clear_canvas(page) -> None:
+    """Click "Clear the canvas" and wait for the new, empty canvas to replace the old one.
+
+    The info prompt can come back before the canvas component remounts, so it is no sign
+    that the canvas is ready to draw on.
+    """
+    old_canvas = canvas_locator(page).element_handle()
+    page.get_by_role("button", name="Clear the canvas").click()
+    page.wait_for_function("canvas => !canvas.isConnected", arg=old_canvas)
+    canvas_locator(page).wait_for(state="visible")
+
+
 def draw_strokes(page, strokes: Sequence[Stroke], steps_per_segment: int = 6) -> None:
     """Draw each stroke, a polyline in canvas pixels (0..280), with the mouse."""
     canvas = canvas_locator(page)

@@ -12,7 +12,15 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.browser import REPO_ROOT, chromium_available, digit_strokes, draw_strokes, launch_browser, streamlit_server
+from tests.browser import (
+    REPO_ROOT,
+    chromium_available,
+    clear_canvas,
+    digit_strokes,
+    draw_strokes,
+    launch_browser,
+    streamlit_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +102,7 @@ def test_gallery_pick_shows_its_label(page):
 def test_clear_removes_the_prediction(page):
     draw_strokes(page, digit_strokes()["7"])
     shown_prediction(page)
-    page.get_by_role("button", name="Clear the canvas").click()
+    clear_canvas(page)
     prompt(page).wait_for(state="visible")
     prediction_metric(page).wait_for(state="detached")
     assert prediction_metric(page).count() == 0

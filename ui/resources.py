@@ -10,9 +10,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+import torch
 
 from models import checkpoint
 from models.digits import load_digit_model
+
+# One small forward pass per request: a single intra-op thread is fastest, and with many
+# sessions on 2 cores, more threads per request only fight each other.
+torch.set_num_threads(1)
 
 GALLERY_FILE = checkpoint.WEIGHTS_DIR / "mnist_gallery.npz"
 FILTER_SNAPSHOTS_FILE = checkpoint.WEIGHTS_DIR / "cnn_filters.npz"

@@ -1,0 +1,90 @@
+"""A linear-chain CRF over per-token emission scores, batched with masks.
+
+score(y) = start[y_0] + sum_t emissions[t, y_t] + sum_t transitions[y_{t-1}, y_t] + end[y_last]
+p(y | x) = exp(score(y)) / Z, with log Z from the forward algorithm.
+
+Masks are left-aligned: mask[b, :length_b] is True and every sequence has length >= 1.
+Each recursion is a loop over time of (B, K, K) log-sum-exps or maxes; K is small (9 tags).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class CRF(nn.Module):
+    def __init__(self, num_tags: int):
+        super().__init__()
+        self.num_tags = num_tags
+        # transitions[i, j]: score of tag j right after tag i. Zero init: the emissions lead at first.
+        self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))
+        self.start = nn.Parameter(torch.zeros(num_tags))
+        self.end = nn.Parameter(torch.zeros(num_tags))
+
+    def path_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Unnormalised score of the given tag paths. emissions (B, T, K), tags (B, T), mask (B, T) -> (B,)."""
+        maskf = mask.to(emissions.dtype)
+        emit = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)  # (B, T)
+        trans = self.transitions[tags[:, :-1], tags[:, 1:]]  # (B, T-1)
+        last = tags.gather(1, (mask.sum(1) - 1).unsqueeze(1)).squeeze(1)  # (B,)
+        return self.start[tags[:, 0]] + (emit * maskf).sum(1) + (trans * maskf[:, 1:]).sum(1) + self.end[last]
+
+    def _alphas(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        # alpha_t[b, j] = log of the summed scores of every prefix ending in tag j at step t.
+        # Padded steps carry the last real alpha forward, so alphas[-1] is each sequence's final one.
+        alpha = self.start + emissions[:, 0]  # (B, K)
+        alphas = [alpha]
+        for t in range(1, emissions.size(1)):
+            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]  # (B, K)
+            alpha = torch.where(mask[:, t : t + 1], step, alpha)
+            alphas.append(alpha)
+        return alphas
+
+    def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """log Z by the forward algorithm: (B, T, K), (B, T) -> (B,)."""
+        return torch.logsumexp(self._alphas(emissions, mask)[-1] + self.end, dim=1)
+
+    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Negative log-likelihood of each gold path: (B,)."""
+        return self.log_partition(emissions, mask) - self.path_score(emissions, tags, mask)
+
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """p(y_t = k | x) by forward-backward: (B, T, K); rows of padded steps are zero."""
+        alphas = self._alphas(emissions, mask)
+        # beta_t[b, i] = log of the summed scores of every suffix after step t, given tag i at t.
+        # A step whose successor is padding is the last real one, where beta is just the end score.
+        beta = self.end.expand_as(alphas[0])  # (B, K)
+        betas = [beta]
+        for t in range(emissions.size(1) - 2, -1, -1):
+            step = torch.logsumexp(self.transitions + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)  # (B, K)
+            beta = torch.where(mask[:, t + 1 : t + 2], step, self.end.expand_as(step))
+            betas.append(beta)
+        alpha = torch.stack(alphas, dim=1)  # (B, T, K)
+        beta = torch.stack(betas[::-1], dim=1)  # (B, T, K)
+        log_z = torch.logsumexp(alphas[-1] + self.end, dim=1)  # (B,)
+        probs = torch.exp(alpha + beta - log_z[:, None, None])
+        return probs * mask.unsqueeze(2).to(probs.dtype)
+
+    def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Best path per sequence: tags (B, T) with 0 on padding, and its score (B,)."""
+        batch, length, _ = emissions.shape
+        score = self.start + emissions[:, 0]  # (B, K)
+        backpointers = []
+        for t in range(1, length):
+            best, arg = (score.unsqueeze(2) + self.transitions).max(dim=1)  # (B, K): best predecessor of each tag
+            score = torch.where(mask[:, t : t + 1], best + emissions[:, t], score)
+            backpointers.append(arg)
+        final = score + self.end
+        best_score, last_tag = final.max(dim=1)  # (B,)
+        lengths = mask.sum(1)
+        path = torch.zeros(batch, length, dtype=torch.long, device=emissions.device)
+        current = last_tag
+        for t in range(length - 1, -1, -1):
+            if t < length - 1:
+                # Follow the pointer only inside the sequence; at its last step, start from the best end tag.
+                previous = backpointers[t].gather(1, current.unsqueeze(1)).squeeze(1)
+                current = torch.where(t < lengths - 1, previous, current)
+            current = torch.where(t == lengths - 1, last_tag, current)
+            path[:, t] = torch.where(t < lengths, current, torch.zeros_like(current))
+        return path, best_score
