@@ -60,7 +60,8 @@ def test_evaluate_cli_prints_one_json_object(tmp_path):
     # --npz: any H and W, white ink on black, through the canvas pipeline.
     images = np.stack([render(SEVEN, rgba=False, size=(90, 70), box=(15, 10, 40, 50), width=w) for w in (3, 6, 9)])
     np.savez(tmp_path / "real.npz", images=images, labels=np.array([7, 7, 7]))
-    command = [sys.executable, "-m", "training.evaluate", "digits", "--model", "cnn", "--npz", str(tmp_path / "real.npz")]
+    npz = str(tmp_path / "real.npz")
+    command = [sys.executable, "-m", "training.evaluate", "digits", "--model", "cnn", "--npz", npz]
     output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert output.count("\n") == 1
     result = json.loads(output)
