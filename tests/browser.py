@@ -141,21 +141,38 @@ def clear_canvas(page) -> None:
     canvas_locator(page).wait_for(state="visible")
 
 
-def draw_strokes(page, strokes: Sequence[Stroke], steps_per_segment: int = 6) -> None:
+# True when the canvas itself is what the mouse hits at its left and right edges. Not the top
+# edge: the canvas's own toolbar, invisible until hovered, lies over the top 30 px of its right half.
+CANVAS_UNCOVERED = """
+canvas => {
+  const r = canvas.getBoundingClientRect();
+  const xs = [r.left + 2, r.right - 2], ys = [(r.top + r.bottom) / 2, r.bottom - 2];
+  return xs.every(x => ys.every(y => canvas.getRootNode().elementFromPoint(x, y) === canvas));
+}
+"""
+
+
+def draw_strokes(page, strokes: Sequence[Stroke], pixels_per_move: float = 15.0) -> None:
     """Draw each stroke, a polyline in canvas pixels (0..280), with the mouse."""
     canvas = canvas_locator(page)
     canvas.wait_for(state="visible")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
+    if not canvas.evaluate(CANVAS_UNCOVERED):
+        # Mouse events would land on whatever hides the canvas: fail here, not with a missing prediction.
+        raise AssertionError(f"part of the canvas is hidden or clipped (its box: {box}); is the viewport too narrow?")
     # The canvas may be displayed smaller than its 280 px drawing surface.
     scale_x, scale_y = box["width"] / CANVAS_SIZE, box["height"] / CANVAS_SIZE
     for stroke in strokes:
         (x0, y0), *rest = stroke
         page.mouse.move(box["x"] + x0 * scale_x, box["y"] + y0 * scale_y)
         page.mouse.down()
-        # Intermediate mouse moves, so the freehand brush records a smooth path.
         for x, y in rest:
-            page.mouse.move(box["x"] + x * scale_x, box["y"] + y * scale_y, steps=steps_per_segment)
+            # Moves along long segments too, as a hand would make: the freehand brush smooths
+            # between the points it gets, and would round off a long straight edge.
+            steps = max(1, round(np.hypot(x - x0, y - y0) / pixels_per_move))
+            page.mouse.move(box["x"] + x * scale_x, box["y"] + y * scale_y, steps=steps)
+            x0, y0 = x, y
         page.mouse.up()
 
 
@@ -166,7 +183,10 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float, points: int = 28) -> li
 
 
 def digit_strokes() -> dict[str, list[list[Point]]]:
-    """Polyline drawings of a few digits, in 280x280 canvas pixels, one list of strokes each."""
+    """Polyline drawings of a few digits, in 280x280 canvas pixels, one list of strokes each.
+
+    Every point has y >= 45, clear of where the canvas toolbar rests (see CANVAS_UNCOVERED).
+    """
     return {
         "7": [[(85, 60), (195, 60), (170, 110), (145, 165), (125, 220)]],
         "1": [[(150, 50), (143, 135), (136, 225)]],

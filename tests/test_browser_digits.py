@@ -85,9 +85,10 @@ def shown_prediction(page) -> str:
     return value.inner_text().strip()
 
 
-def test_drawn_seven_is_predicted(page):
-    draw_strokes(page, digit_strokes()["7"])
-    assert shown_prediction(page) == "7"
+@pytest.mark.parametrize("digit", ["7", "1", "0"])
+def test_drawn_digit_is_predicted(page, digit):
+    draw_strokes(page, digit_strokes()[digit])
+    assert shown_prediction(page) == digit
 
 
 def test_gallery_pick_shows_its_label(page):
