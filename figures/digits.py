@@ -177,15 +177,37 @@ def conv_sweep(feature_map: np.ndarray, row: int, col: int) -> go.Figure:
     return figure([trace], layout)
 
 
+STEP_DISPLAY = 168  # px: every preprocessing step is shown at the same size
+
+
+def _display(image: np.ndarray, size: int = STEP_DISPLAY) -> np.ndarray:
+    """Letterbox an image into size x size for display. Small images grow by nearest
+    neighbour, so each of MNIST's pixels stays a crisp square; large ones shrink."""
+    image = np.asarray(image)
+    h, w = image.shape[:2]
+    if max(h, w) <= size // 4:
+        factor = size // max(h, w)
+        image = image.repeat(factor, axis=0).repeat(factor, axis=1)
+    else:
+        rows = (np.arange(round(h * size / max(h, w))) * max(h, w) / size).astype(int)
+        cols = (np.arange(round(w * size / max(h, w))) * max(h, w) / size).astype(int)
+        image = image[rows][:, cols]
+    h, w = image.shape[:2]
+    out = np.full((size, size) + image.shape[2:], 40, dtype=np.uint8)  # dark grey: outside the image
+    top, left = (size - h) // 2, (size - w) // 2
+    out[top : top + h, left : left + w] = image
+    return out
+
+
 def step_images(steps) -> list[tuple[str, np.ndarray]]:
-    """The preprocessing stages as (caption, uint8 image) pairs, for st.image.
+    """The preprocessing stages as (caption, uint8 image) pairs, all STEP_DISPLAY square.
 
     The input shows its ink bounding box in orange.
     """
     gray = steps.gray
     top, left, bottom, right = steps.bbox
-    rgb = np.repeat((gray * 255).astype(np.uint8)[..., None], 3, axis=2)
-    line = max(1, round(max(gray.shape) / 140))
+    rgb = np.repeat(_to_uint8(gray)[..., None], 3, axis=2)
+    line = max(1, round(max(gray.shape) / 100))
     orange = np.array([230, 159, 0], dtype=np.uint8)
     rgb[top : top + line, left:right] = orange
     rgb[max(top, bottom - line) : bottom, left:right] = orange
@@ -196,16 +218,34 @@ def step_images(steps) -> list[tuple[str, np.ndarray]]:
     stroke_caption = (
         f"2. stroke {'thickened' if radius > 0 else 'thinned'} by {abs(radius)} px"
         if radius
-        else "2. stroke width already MNIST-like"
+        else "2. stroke already MNIST-like"
     )
     sh, sw = steps.scaled.shape
+    grey = [_to_uint8(steps.cropped), _to_uint8(steps.stroke_adjusted), _to_uint8(steps.scaled), _to_uint8(steps.final)]
     return [
-        ("1. your ink and its bounding box", rgb),
-        (f"crop: {w}×{h} px", _to_uint8(steps.cropped)),
-        (stroke_caption, _to_uint8(steps.stroke_adjusted)),
-        (f"3. scaled to fit 20×20: {sw}×{sh}", _to_uint8(steps.scaled)),
-        ("4. centred by mass in 28×28", _to_uint8(steps.final)),
+        ("your ink and its bounding box", _display(rgb)),
+        (f"1. cropped: {w}×{h} px", _display(grey[0])),
+        (stroke_caption, _display(grey[1])),
+        (f"3. fitted into 20×20: {sw}×{sh}", _display(grey[2])),
+        ("4. centred by mass in 28×28", _display(grey[3])),
     ]
+
+
+def gallery_sheet(images: np.ndarray, per_row: int = 10, scale: int = 2) -> np.ndarray:
+    """Gallery digits (N, 28, 28) tiled into one uint8 image, each numbered #1.. below it,
+    so the page sends one picture instead of N."""
+    from PIL import Image, ImageDraw
+
+    count = len(images)
+    rows = int(np.ceil(count / per_row))
+    cell, label_h, gap = 28 * scale, 14, 6
+    sheet = Image.new("L", (per_row * (cell + gap), rows * (cell + label_h + gap)), 255)
+    draw = ImageDraw.Draw(sheet)
+    for i, image in enumerate(images):
+        x, y = (i % per_row) * (cell + gap), (i // per_row) * (cell + label_h + gap)
+        sheet.paste(Image.fromarray(np.asarray(image).repeat(scale, 0).repeat(scale, 1)), (x, y))
+        draw.text((x + cell // 2, y + cell + 1), f"#{i + 1}", fill=80, anchor="mt")
+    return np.asarray(sheet)
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:

@@ -47,13 +47,13 @@ def clear_canvas() -> None:
     state.digits_source = "canvas"
 
 
-# ---------------------------------------------------------------- input
-draw_col, gallery_col = st.columns([1, 1], gap="large")
+# ---------------------------------------------------------------- input and prediction
+# The canvas is a fixed 280 px: its column gets the largest share.
+draw_col, gallery_col, prediction_col = st.columns([1.3, 1.0, 1.1], gap="medium")
 with draw_col:
     st.subheader("Draw")
-    stroke = st.slider("Stroke width", 6, 40, 18, key="digits_stroke", help="Brush width in canvas pixels.")
     canvas = st_canvas(
-        stroke_width=stroke,
+        stroke_width=state.get("digits_stroke", 18),
         stroke_color="#FFFFFF",
         background_color="#000000",
         height=CANVAS_SIZE,
@@ -63,20 +63,18 @@ with draw_col:
         key=f"digits_canvas_{state.digits_canvas_version}",
         on_change=use_canvas,
     )
+    st.slider("Stroke width", 6, 40, 18, key="digits_stroke", help="Brush width in canvas pixels.")
     st.button("Clear the canvas", key="digits_clear", on_click=clear_canvas, icon=":material/ink_eraser:")
     if canvas.image_data is not None:
         state.digits_drawing = canvas.image_data  # (280, 280, 4) RGBA
 
 with gallery_col:
-    st.subheader("…or pick a real MNIST digit")
-    if gallery is None:
+    st.subheader("…or pick a real one")
+    sheet = resources.gallery_sheet()
+    if gallery is None or sheet is None:
         st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
     else:
-        st.image(
-            list(gallery.images),
-            caption=[f"#{i + 1}" for i in range(len(gallery.images))],
-            width=44,
-        )
+        st.image(sheet, width="stretch", caption="Handwritten digits from the MNIST test set, never seen in training")
         st.pills(
             "Gallery digit",
             options=list(range(len(gallery.images))),
@@ -90,38 +88,25 @@ with gallery_col:
 if state.digits_source == "gallery" and gallery is not None and state.get("digits_gallery") is not None:
     picked = state.digits_gallery
     image = gallery.images[picked]
-    st.caption(
-        f"Showing gallery digit #{picked + 1}: MNIST test image {gallery.test_indices[picked]}, "
-        f"labelled **{gallery.labels[picked]}**. Draw on the canvas to switch back."
+    source_note = (
+        f"Gallery digit #{picked + 1}: MNIST test image {gallery.test_indices[picked]}, labelled "
+        f"**{gallery.labels[picked]}**. Draw on the canvas to switch back."
     )
 else:
     image = state.get("digits_drawing")
+    source_note = None
 
 try:
     result = predict(model, image) if image is not None else None
 except EmptyDrawingError:
     result = None
 
-if result is None:
-    st.info("✏️ Draw a digit on the black canvas, or pick one from the gallery, to see the network at work.")
-else:
-    steps, analysis = result.steps, result.analysis
-
-    # ------------------------------------------------------------ preprocessing
-    st.header("1 · From your drawing to MNIST's 28×28")
-    st.caption(
-        "MNIST digits were cropped, scaled to fit a 20×20 box keeping their shape, and centred by their centre of "
-        "mass in 28×28. Your drawing gets the same treatment, plus one step MNIST did not need: the stroke is made "
-        "about as thick, relative to the digit, as MNIST's pens were."
-    )
-    step_cols = st.columns(5)
-    for column, (caption, step_image) in zip(step_cols, fig.step_images(steps), strict=True):
-        column.image(step_image, caption=caption, width="stretch", clamp=True)
-
-    # ------------------------------------------------------------ prediction
-    st.header("2 · The prediction")
-    pred_col, bars_col, grid_col = st.columns([1, 2, 2])
-    with pred_col:
+with prediction_col:
+    st.subheader("The CNN says")
+    if result is None:
+        st.info("✏️ Draw a digit on the black canvas, or pick one from the gallery, to see the network at work.")
+    else:
+        analysis = result.analysis
         st.metric(
             "Prediction",
             str(analysis.prediction),
@@ -134,16 +119,33 @@ else:
                 f"**Unsure.** The best guess, {analysis.prediction}, gets only {analysis.confidence:.0%}. "
                 "This may not be a digit, or it is drawn unlike the ones the network learned from."
             )
-    bars_col.plotly_chart(fig.probability_bars(analysis.probs, analysis.unsure), key="digits_probs")
+        if source_note:
+            st.caption(source_note)
+        st.plotly_chart(fig.probability_bars(analysis.probs, analysis.unsure), key="digits_probs")
+
+if result is not None:
+    steps = result.steps
+
+    # ------------------------------------------------------------ preprocessing
+    st.header("1 · From your drawing to MNIST's 28×28")
+    st.caption(
+        "MNIST digits were cropped, scaled to fit a 20×20 box keeping their shape, and centred by their centre of "
+        "mass in 28×28. Your drawing gets the same treatment, plus one step MNIST did not need: the stroke is made "
+        "about as thick, relative to the digit, as MNIST's pens were."
+    )
+    steps_col, grid_col = st.columns([3, 1.4], vertical_alignment="center")
+    step_cols = steps_col.columns(5)
+    for column, (caption, step_image) in zip(step_cols, fig.step_images(steps), strict=True):
+        column.image(step_image, caption=caption, width="stretch")
     grid_col.plotly_chart(fig.pixel_grid(steps.final), key="digits_pixels")
 
 # ---------------------------------------------------------------- filters and feature maps
-st.header("3 · Filters and feature maps")
+st.header("2 · Filters and feature maps")
 st.caption(
     "The first layer has 32 filters of 3×3 weights (blue negative, red positive). Each slides over the image and "
     "produces one feature map: bright where the patch under it matches its pattern."
 )
-st.plotly_chart(fig.filter_grid(model.conv1.weight[:, 0].numpy(), "conv1: the 32 learned 3×3 filters"))
+st.plotly_chart(resources.conv1_filter_figure("cnn"), key="digits_filters")
 
 if result is not None:
 
@@ -161,7 +163,7 @@ if result is not None:
     feature_maps_section(analysis.feature_maps)
 
     # ------------------------------------------------------------ one convolution step
-    st.header("4 · One convolution step, spelled out")
+    st.header("3 · One convolution step, spelled out")
 
     @st.fragment
     def conv_step_section(image28: np.ndarray, conv1_pre: np.ndarray, weights: np.ndarray, biases: np.ndarray) -> None:
@@ -173,9 +175,14 @@ if result is not None:
         st.latex(fig.conv_step_latex(step["patch"], weights[channel], step["product"]))
         st.latex(fig.conv_sum_latex(step["sum"], float(biases[channel])))
         network_value = float(conv1_pre[channel, row, col])
+        agreement = (
+            "the same number"
+            if abs(network_value - step["value"]) < 1e-4
+            else f"which differs from the sum above by {network_value - step['value']:.2g}"
+        )
         st.markdown(
             f"The network's own feature map {channel} holds **{network_value:.3f}** at row {row}, column {col}: "
-            f"the same number. After ReLU, which keeps positives and zeroes negatives, it becomes "
+            f"{agreement}. After ReLU, which keeps positives and zeroes negatives, it becomes "
             f"**{max(network_value, 0.0):.3f}**."
         )
         window_col, sweep_col = st.columns(2)
@@ -189,17 +196,16 @@ if result is not None:
     conv_step_section(steps.final, analysis.conv1_pre, analysis.conv1_weight, analysis.conv1_bias)
 
 # ---------------------------------------------------------------- training moved the filters
-st.header("5 · Filters before and after training")
-snapshots = resources.filter_snapshots()
-if snapshots is None:
+st.header("4 · Filters before and after training")
+history = resources.filter_history_figures()
+if history is None:
     st.warning("weights/cnn_filters.npz is missing: run `python -m training.train_cnn` to save the snapshots.")
 else:
-    filters = snapshots["filters"]
-    vmax = float(np.abs(filters).max())
+    before_figure, after_figure, summary = history
     before_col, after_col = st.columns(2)
-    before_col.plotly_chart(fig.filter_grid(filters[0], "At random initialisation", vmax=vmax), key="digits_before")
-    after_col.plotly_chart(fig.filter_grid(filters[-1], f"After {len(filters) - 1} epochs", vmax=vmax))
-    st.markdown(fig.filter_training_summary(filters, snapshots["train_loss"]))
+    before_col.plotly_chart(before_figure, key="digits_before")
+    after_col.plotly_chart(after_figure, key="digits_after")
+    st.markdown(summary)
 
 metrics = manifest.get("metrics", {})
 st.caption(

@@ -85,6 +85,13 @@ def shown_prediction(page) -> str:
     return value.inner_text().strip()
 
 
+def test_deep_link_on_a_fresh_server_keeps_the_apps_navigation(page):
+    """Module-scoped server: this is its first request, straight to /digits (see ui/navigation.py)."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    nav.get_by_text("Draw a digit → CNN").wait_for()
+    assert "Home" in nav.inner_text() and "app" not in nav.inner_text().split()
+
+
 @pytest.mark.parametrize("digit", ["7", "1", "0"])
 def test_drawn_digit_is_predicted(page, digit):
     draw_strokes(page, digit_strokes()[digit])
@@ -107,3 +114,35 @@ def test_clear_removes_the_prediction(page):
     prompt(page).wait_for(state="visible")
     prediction_metric(page).wait_for(state="detached")
     assert prediction_metric(page).count() == 0
+
+
+def test_thick_brush_still_reads_the_digit(page):
+    slider = page.get_by_role("slider", name="Stroke width")
+    slider.focus()
+    slider.press("End")  # the widest brush, 40 px
+    page.get_by_text("40", exact=True).first.wait_for()
+    draw_strokes(page, digit_strokes()["1"])
+    assert shown_prediction(page) == "1"
+
+
+def test_layer_control_switches_the_feature_maps(page):
+    draw_strokes(page, digit_strokes()["7"])
+    shown_prediction(page)
+    page.get_by_text("conv1: 32 feature maps of 28×28").wait_for()
+    page.get_by_role("radiogroup", name="Layer").get_by_role("radio", name="conv5", exact=True).click()
+    page.get_by_text("conv5: 128 feature maps of 7×7").wait_for()
+
+
+def test_convolution_step_controls_move_the_window(page):
+    draw_strokes(page, digit_strokes()["7"])
+    shown_prediction(page)
+    page.get_by_text("at row 14, column 14").wait_for()
+    row = page.get_by_role("slider", name="Row")
+    row.focus()
+    for _ in range(3):
+        row.press("ArrowLeft")
+    page.get_by_text("at row 11, column 14").wait_for()
+    filter_input = page.get_by_role("spinbutton", name="Filter")
+    filter_input.fill("5")
+    filter_input.press("Enter")
+    page.get_by_text("feature map 5 holds").wait_for()

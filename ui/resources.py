@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 import torch
 
+from figures import digits as digit_figures
 from models import checkpoint
 from models.digits import load_digit_model
 
@@ -50,9 +51,31 @@ def gallery() -> Gallery | None:
 
 
 @st.cache_resource
-def filter_snapshots() -> dict[str, np.ndarray] | None:
+def filter_history_figures():
+    """(before, after, summary) from the training script's filter snapshots, or None."""
     try:
         with np.load(FILTER_SNAPSHOTS_FILE) as archive:
-            return {"filters": archive["filters"], "train_loss": archive["train_loss"]}
+            filters, train_loss = archive["filters"], archive["train_loss"]
     except (OSError, KeyError, ValueError):
         return None
+    vmax = float(np.abs(filters).max())
+    return (
+        digit_figures.filter_grid(filters[0], "At random initialisation", vmax=vmax),
+        digit_figures.filter_grid(filters[-1], f"After {len(filters) - 1} epochs of training", vmax=vmax),
+        digit_figures.filter_training_summary(filters, train_loss),
+    )
+
+
+@st.cache_resource
+def gallery_sheet() -> np.ndarray | None:
+    """The gallery as one numbered picture, drawn once per process."""
+    pictures = gallery()
+    return None if pictures is None else digit_figures.gallery_sheet(pictures.images)
+
+
+@st.cache_resource
+def conv1_filter_figure(kind: str = "cnn"):
+    """The trained first-layer filters never change while the app runs: build the figure once.
+    Shared between sessions, so callers must not modify it."""
+    model, _ = digit_model(kind)
+    return digit_figures.filter_grid(model.conv1.weight[:, 0].numpy(), "conv1: the 32 learned 3×3 filters")
