@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.timing import timed_run
+
 st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide")
 
 PAGES = [
@@ -9,4 +11,6 @@ PAGES = [
     st.Page("pages/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+with timed_run(page.url_path or "home"):
+    page.run()

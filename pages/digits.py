@@ -70,7 +70,7 @@ with draw_col:
 
 with gallery_col:
     st.subheader("…or pick a real one")
-    sheet = resources.gallery_sheet()
+    sheet = resources.gallery_sheet_png()
     if gallery is None or sheet is None:
         st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
     else:
@@ -142,10 +142,16 @@ if result is not None:
 # ---------------------------------------------------------------- filters and feature maps
 st.header("2 · Filters and feature maps")
 st.caption(
-    "The first layer has 32 filters of 3×3 weights (blue negative, red positive). Each slides over the image and "
-    "produces one feature map: bright where the patch under it matches its pattern."
+    "The first layer has 32 filters of 3×3 weights. Each slides over the image and produces one feature map: "
+    "bright where the patch under it matches its pattern. Training shaped the filters, starting from random noise."
 )
-st.plotly_chart(resources.conv1_filter_figure("cnn"), key="digits_filters")
+history = resources.filter_history()
+if history is None:
+    st.warning("weights/cnn_filters.npz is missing: run `python -m training.train_cnn` to save the snapshots.")
+else:
+    filter_figure, training_summary = history
+    st.plotly_chart(filter_figure, key="digits_filters")
+    st.markdown(training_summary)
 
 if result is not None:
 
@@ -194,18 +200,6 @@ if result is not None:
         )
 
     conv_step_section(steps.final, analysis.conv1_pre, analysis.conv1_weight, analysis.conv1_bias)
-
-# ---------------------------------------------------------------- training moved the filters
-st.header("4 · Filters before and after training")
-history = resources.filter_history_figures()
-if history is None:
-    st.warning("weights/cnn_filters.npz is missing: run `python -m training.train_cnn` to save the snapshots.")
-else:
-    before_figure, after_figure, summary = history
-    before_col, after_col = st.columns(2)
-    before_col.plotly_chart(before_figure, key="digits_before")
-    after_col.plotly_chart(after_figure, key="digits_after")
-    st.markdown(summary)
 
 metrics = manifest.get("metrics", {})
 st.caption(

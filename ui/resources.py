@@ -51,31 +51,28 @@ def gallery() -> Gallery | None:
 
 
 @st.cache_resource
-def filter_history_figures():
-    """(before, after, summary) from the training script's filter snapshots, or None."""
+def filter_history():
+    """(figure, summary) from the training script's filter snapshots, built once; or None.
+    Shared between sessions, so callers must not modify the figure."""
     try:
         with np.load(FILTER_SNAPSHOTS_FILE) as archive:
             filters, train_loss = archive["filters"], archive["train_loss"]
     except (OSError, KeyError, ValueError):
         return None
-    vmax = float(np.abs(filters).max())
-    return (
-        digit_figures.filter_grid(filters[0], "At random initialisation", vmax=vmax),
-        digit_figures.filter_grid(filters[-1], f"After {len(filters) - 1} epochs of training", vmax=vmax),
-        digit_figures.filter_training_summary(filters, train_loss),
-    )
+    figure = digit_figures.filters_before_after(filters[0], filters[-1], epochs=len(filters) - 1)
+    return figure, digit_figures.filter_training_summary(filters, train_loss)
 
 
 @st.cache_resource
-def gallery_sheet() -> np.ndarray | None:
-    """The gallery as one numbered picture, drawn once per process."""
+def gallery_sheet_png() -> bytes | None:
+    """The gallery as one numbered picture, PNG-encoded once per process."""
+    from io import BytesIO
+
+    from PIL import Image
+
     pictures = gallery()
-    return None if pictures is None else digit_figures.gallery_sheet(pictures.images)
-
-
-@st.cache_resource
-def conv1_filter_figure(kind: str = "cnn"):
-    """The trained first-layer filters never change while the app runs: build the figure once.
-    Shared between sessions, so callers must not modify it."""
-    model, _ = digit_model(kind)
-    return digit_figures.filter_grid(model.conv1.weight[:, 0].numpy(), "conv1: the 32 learned 3×3 filters")
+    if pictures is None:
+        return None
+    buffer = BytesIO()
+    Image.fromarray(digit_figures.gallery_sheet(pictures.images)).save(buffer, format="PNG")
+    return buffer.getvalue()
