@@ -9,6 +9,7 @@ st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
+    st.Page("pages/text.py", title="Type text → RNN", icon="⌨️", url_path="text"),
 ]
 
 page = st.navigation(PAGES)

@@ -9,23 +9,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from figures.common import IMAGE_AXIS, MARGIN, figure
+
 # Explicit scales, because unvalidated figures reach plotly.js as they are and it knows
 # neither Python's "gray" nor "RdBu_r". Colour-blind-safe: greys for pixels, ColorBrewer's
 # blue-white-red for signed weights (negative blue), viridis for activations.
 PIXEL_SCALE = [[0.0, "#000000"], [1.0, "#ffffff"]]
 SIGNED_SCALE = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#b2182b"]]
 ACTIVATION_SCALE = "Viridis"
-MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
-IMAGE_AXIS = {"visible": False, "constrain": "domain"}
-
-
-def figure(traces: list[dict], layout: dict) -> go.Figure:
-    """A figure from plain dicts, skipping plotly's per-property validation: building a
-    validated heatmap costs ~30 ms, this costs well under 1 ms. The dicts here are fixed
-    by this module and covered by tests, so nothing unvalidated comes from users."""
-    # An empty template: plotly's default one costs ~2 ms and 6 KB per chart, and Streamlit
-    # applies its own theme in the browser anyway.
-    return go.Figure(data=traces, layout={"template": {}, **layout}, _validate=False)
 
 
 def _image_layout(title: str, height: int, **extra) -> dict:

@@ -23,3 +23,8 @@ st.caption(
     "Draw a digit and watch it become an MNIST-style 28×28 image; see the CNN's filters, every "
     "layer's feature maps, one convolution step spelled out, and how training shaped the filters."
 )
+st.page_link("pages/text.py", label="Type text → RNN", icon="⌨️")
+st.caption(
+    "Type a sentence and see the names in it labelled by a bidirectional LSTM with a CRF: who is a person, what is "
+    "a place. Hover for the tagger's confidence, and ask which words made it choose each label."
+)

@@ -100,3 +100,62 @@ def test_broken_weights_give_a_message_not_a_traceback(digits_page, tmp_path, mo
         st.cache_resource.clear()
     assert not at.exception
     assert any("python -m training.train_cnn" in e.value and damage in e.value for e in at.error)
+
+
+# ---------------------------------------------------------------- text page
+
+ROOSEVELT_URL_TEXT = "President Roosevelt was one of the most influential presidents in American history."
+
+
+@pytest.fixture
+def text_page():
+    return AppTest.from_file(str(ROOT / "pages/text.py"), default_timeout=TIMEOUT)
+
+
+def _entities(at):
+    frame = next(df.value for df in at.dataframe)
+    return {(row.text, row.label) for row in frame.itertuples()}
+
+
+def test_roosevelt_example_is_labelled_as_in_the_article(text_page):
+    at = text_page.run()
+    assert not at.exception
+    entities = _entities(at)
+    assert {("Roosevelt", "PER"), ("Roosevelt Street", "LOC"), ("Manhattan", "LOC"), ("American", "MISC")} <= entities
+    html = str(at.get("html")[0].proto.body)
+    assert "Roosevelt Street" in html and "PER" in html and "LOC" in html
+    assert len(at.get("plotly_chart")) == 2  # tag probabilities and attribution
+
+
+def test_text_comes_from_the_url(text_page):
+    text_page.query_params["text_input"] = "Angela Merkel visited Paris ."
+    at = text_page.run()
+    assert not at.exception
+    assert {("Angela Merkel", "PER"), ("Paris", "LOC")} <= _entities(at)
+
+
+def test_empty_text_prompts(text_page):
+    at = text_page.run()
+    at.text_area(key="text_input").set_value("   ").run()
+    assert not at.exception
+    assert any("Type or paste" in info.value for info in at.info)
+    assert not at.dataframe
+
+
+def test_long_hostile_text_is_cut_and_shown_literally(text_page):
+    hostile = "<script>alert('x')</script> 🙂 שלום עולם Bob Dylan sang in Paris . "
+    at = text_page.run()
+    at.text_area(key="text_input").set_value(hostile * 2000).run()
+    assert not at.exception
+    assert any("only the first 20,000" in w.value for w in at.warning)
+    body = str(at.get("html")[0].proto.body)
+    assert "<script>" not in body and "&lt;script&gt;" in body
+    assert "🙂" in body and "שלום" in body
+
+
+def test_token_choice_explains_its_label(text_page):
+    at = text_page.run()
+    # Token 1 is the first "Roosevelt": a person, because of "President" before it.
+    at.selectbox(key="text_token").set_value(1).run()
+    assert not at.exception
+    assert "PER" in at.get("plotly_chart")[1].proto.spec

@@ -76,3 +76,15 @@ def gallery_sheet_png() -> bytes | None:
     buffer = BytesIO()
     Image.fromarray(digit_figures.gallery_sheet(pictures.images)).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+@st.cache_resource(show_spinner="Loading the tagger…")
+def ner_tagger(kind: str = "bilstm"):
+    """(model, manifest); raises checkpoint.WeightsError (not cached). Read-only once loaded:
+    attribution takes gradients with respect to a copy of the inputs, never the parameters."""
+    from models.ner import load_tagger
+
+    model, manifest = load_tagger(kind)
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model, manifest

@@ -1,0 +1,15 @@
+"""What every figure module shares: lean plotly figures from plain dicts."""
+
+import plotly.graph_objects as go
+
+MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
+IMAGE_AXIS = {"visible": False, "constrain": "domain"}
+
+
+def figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts, skipping plotly's per-property validation: building a
+    validated heatmap costs ~30 ms, this costs well under 1 ms. The dicts here are fixed
+    by the figure modules and covered by tests; user text in them is escaped."""
+    # An empty template: plotly's default one costs ~2 ms and 6 KB per chart, and Streamlit
+    # applies its own theme in the browser anyway.
+    return go.Figure(data=traces, layout={"template": {}, **layout}, _validate=False)

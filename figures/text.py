@@ -1,0 +1,110 @@
+"""Figures for the text page: tagged text in, HTML or plotly figures out. No streamlit here.
+
+All user text is escaped with html.escape before it enters any HTML, so emoji, right-to-left
+scripts and `<script>` tags are shown literally and never run.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import plotly.graph_objects as go
+
+from figures.common import MARGIN, figure
+
+# Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
+LABEL_COLOURS = {"PER": "#E69F00", "LOC": "#56B4E9", "ORG": "#009E73", "MISC": "#CC79A7"}
+LABEL_NAMES = {"PER": "person", "LOC": "location", "ORG": "organisation", "MISC": "other name"}
+SIGNED_SCALE = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]
+
+
+def _chip(label: str) -> str:
+    return (
+        f'<span style="font-size:0.7em;font-weight:700;margin-left:0.35em;padding:0 0.3em;border-radius:0.25em;'
+        f'background:rgba(0,0,0,0.55);color:#fff;vertical-align:middle">{html.escape(label)}</span>'
+    )
+
+
+def legend_html() -> str:
+    items = "".join(
+        f'<span style="display:inline-block;margin:0 0.8em 0.3em 0;padding:0.1em 0.45em;border-radius:0.35em;'
+        f'background:{colour}33;border:2px solid {colour}">{LABEL_NAMES[label]} {_chip(label)}</span>'
+        for label, colour in LABEL_COLOURS.items()
+    )
+    return f'<div style="font-size:0.9rem;margin-bottom:0.5em">{items}</div>'
+
+
+def entity_html(text: str, entities: list[dict]) -> str:
+    """displaCy-style: the text with each entity as a coloured span carrying its label; hovering
+    shows the label and the tagger's confidence. Offsets index into `text`."""
+    parts, cursor = [], 0
+    for entity in sorted(entities, key=lambda e: e["start"]):
+        start, end, label = entity["start"], entity["end"], entity["label"]
+        colour = LABEL_COLOURS.get(label, "#999999")
+        parts.append(html.escape(text[cursor:start]))
+        tooltip = html.escape(f"{LABEL_NAMES.get(label, label)} ({label}), {entity['score']:.0%} confident", quote=True)
+        parts.append(
+            f'<mark title="{tooltip}" style="background:{colour}33;border:2px solid {colour};border-radius:0.35em;'
+            f'padding:0.05em 0.3em;line-height:2.1">{html.escape(text[start:end])}{_chip(label)}</mark>'
+        )
+        cursor = end
+    parts.append(html.escape(text[cursor:]))
+    body = "".join(parts)
+    # dir="auto" lets a right-to-left paragraph run right to left; pre-wrap keeps the user's line breaks.
+    return f'<div dir="auto" style="font-size:1.15rem;line-height:2.1;white-space:pre-wrap">{body}</div>'
+
+
+def _plot_text(token: str) -> str:
+    # plotly.js reads a subset of HTML in labels (<b>, <a href>, <br>...): escape user tokens.
+    return html.escape(token)
+
+
+def tag_probability_heatmap(tokens: list[str], marginals: np.ndarray, tag_names: tuple[str, ...]) -> go.Figure:
+    """Tokens (x) by tags (y): p(tag | sentence) from the CRF's forward-backward marginals."""
+    tokens = [_plot_text(t) for t in tokens]
+    labels = [f"{i}: {token}" for i, token in enumerate(tokens)]  # unique x even when a word repeats
+    trace = {
+        "type": "heatmap",
+        "z": np.asarray(marginals, dtype=np.float32).T,  # (K, T)
+        "x": labels,
+        "y": list(tag_names),
+        "colorscale": "Viridis",
+        "zmin": 0,
+        "zmax": 1,
+        "hovertemplate": "%{x}<br>%{y}: %{z:.1%}<extra></extra>",
+        "colorbar": {"thickness": 10, "tickformat": ".0%"},
+    }
+    layout = {
+        "title": {"text": "How sure the tagger is of each tag, token by token (CRF marginals)"},
+        "height": 330,
+        "margin": {**MARGIN, "b": 80},
+        "xaxis": {"tickangle": -45, "tickmode": "array", "tickvals": labels, "ticktext": list(tokens)},
+        "yaxis": {"autorange": "reversed"},
+    }
+    return figure([trace], layout)
+
+
+def attribution_bars(tokens: list[str], scores: np.ndarray, position: int, tag: str, probability: float) -> go.Figure:
+    """How much each word pushed the chosen token towards its tag (gradient × input)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    tokens = [_plot_text(t) for t in tokens]
+    colours = ["#b2182b" if s > 0 else "#2166ac" for s in scores]
+    labels = [f"{i}: {token}" for i, token in enumerate(tokens)]
+    trace = {
+        "type": "bar",
+        "x": labels,
+        "y": scores,
+        "marker": {"color": colours, "line": {"color": ["#000" if i == position else "rgba(0,0,0,0)"
+                                                        for i in range(len(tokens))], "width": 2}},
+        "hovertemplate": "%{x}<br>influence %{y:.3f}<extra></extra>",
+    }  # fmt: skip
+    layout = {
+        "title": {"text": f"Why “{tokens[position]}” is {tag} ({probability:.0%}): red pushes for it, blue against"},
+        "height": 340,
+        "margin": {**MARGIN, "b": 80},
+        "xaxis": {"tickangle": -45, "tickmode": "array", "tickvals": labels, "ticktext": list(tokens)},
+        "yaxis": {"title": {"text": "gradient × input"}, "zeroline": True},
+        "showlegend": False,
+    }
+    return figure([trace], layout)
