@@ -199,7 +199,7 @@ def conv_sweep(feature_map: np.ndarray, row: int, col: int) -> go.Figure:
     return figure([trace], layout)
 
 
-STEP_DISPLAY = 168  # px: every preprocessing step is shown at the same size
+STEP_DISPLAY = 124  # px: every preprocessing step is shown at the same size, five to a row
 
 
 def _display(image: np.ndarray, size: int = STEP_DISPLAY) -> np.ndarray:

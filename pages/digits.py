@@ -134,9 +134,8 @@ if result is not None:
         "about as thick, relative to the digit, as MNIST's pens were."
     )
     steps_col, grid_col = st.columns([3, 1.4], vertical_alignment="center")
-    step_cols = steps_col.columns(5)
-    for column, (caption, step_image) in zip(step_cols, fig.step_images(steps), strict=True):
-        column.image(step_image, caption=caption, width="stretch")
+    captions, step_pictures = zip(*fig.step_images(steps), strict=True)
+    steps_col.image(list(step_pictures), caption=list(captions), width=fig.STEP_DISPLAY)
     grid_col.plotly_chart(fig.pixel_grid(steps.final), key="digits_pixels")
 
 # ---------------------------------------------------------------- filters and feature maps
