@@ -37,8 +37,8 @@ WORD_MS_TARGET = 10.0
 PARAGRAPH_MS_TARGET = 150.0
 # 50 words: mostly right, five misspelt, a name, a number, a URL and a contraction.
 PARAGRAPH = (
-    "Yesterday the comittee met in Boston to discuss the new networc and its budjet. Mrs Okonkwo said "
-    "the plan was definately too expensive, but she didn't think the project would fail. The engeneers "
+    "Yesterday the comittee met in Boston to discuss the networc and its budjet. Mrs Okonkwo said "
+    "the plan was definately expensive, but she didn't think the project would fail. The engeneers "
     "promised a report by 15 March, published at https://example.org/report, with every figure checked "
     "twice before anyone votes on it."
 )

@@ -22,6 +22,8 @@ WEIGHTS_DIR = Path(os.environ.get("CNNRNN_WEIGHTS", Path(__file__).resolve().par
 # How to rebuild each model, for error messages.
 REBUILD_COMMANDS = {
     "cnn": "python -m training.train_cnn",
+    "speller": "python -m training.train_speller",
+    "bilstm": "python -m training.train_ner",
 }
 
 
