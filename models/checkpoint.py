@@ -43,9 +43,14 @@ def _atomic_write(path: Path, write) -> None:
     os.replace(tmp.name, path)
 
 
-def save(name: str, model: nn.Module, config: Any, manifest: dict, weights_dir: Path | None = None) -> None:
+def save(
+    name: str, model: nn.Module, config: Any, manifest: dict, weights_dir: Path | None = None, half: tuple = ()
+) -> None:
+    """`half` names state-dict entries stored as float16 to halve their size (a large word
+    embedding); load_state_dict copies them back into the float32 parameters."""
     weights_path, manifest_path = paths(name, weights_dir)
-    _atomic_write(weights_path, lambda fh: torch.save(model.state_dict(), fh))
+    state = {key: value.half() if key in half else value for key, value in model.state_dict().items()}
+    _atomic_write(weights_path, lambda fh: torch.save(state, fh))
     full = {"name": name, "config": dataclasses.asdict(config), **manifest}
     _atomic_write(manifest_path, lambda fh: fh.write(json.dumps(full, indent=2, sort_keys=False).encode() + b"\n"))
 

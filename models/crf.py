@@ -49,8 +49,8 @@ class CRF(nn.Module):
         """Negative log-likelihood of each gold path: (B,)."""
         return self.log_partition(emissions, mask) - self.path_score(emissions, tags, mask)
 
-    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """p(y_t = k | x) by forward-backward: (B, T, K); rows of padded steps are zero."""
+    def log_marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """log p(y_t = k | x) by forward-backward: (B, T, K); rows of padded steps are meaningless."""
         alphas = self._alphas(emissions, mask)
         # beta_t[b, i] = log of the summed scores of every suffix after step t, given tag i at t.
         # A step whose successor is padding is the last real one, where beta is just the end score.
@@ -62,8 +62,14 @@ class CRF(nn.Module):
             betas.append(beta)
         alpha = torch.stack(alphas, dim=1)  # (B, T, K)
         beta = torch.stack(betas[::-1], dim=1)  # (B, T, K)
-        log_z = torch.logsumexp(alphas[-1] + self.end, dim=1)  # (B,)
-        probs = torch.exp(alpha + beta - log_z[:, None, None])
+        # sum_k alpha_t(k) + beta_t(k) is log Z at every step; normalising each step by its own sum
+        # rather than by one log Z keeps float32 rows summing to 1 on long sentences.
+        joint = alpha + beta  # (B, T, K)
+        return joint - torch.logsumexp(joint, dim=2, keepdim=True)
+
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """p(y_t = k | x): (B, T, K); each real step's row sums to 1, padded rows are zero."""
+        probs = self.log_marginals(emissions, mask).exp()
         return probs * mask.unsqueeze(2).to(probs.dtype)
 
     def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

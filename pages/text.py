@@ -1,11 +1,14 @@
 """Type text → RNN: named entities from a bidirectional LSTM with a CRF on top."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+from figures import speller as spell_fig
 from figures import text as fig
 from models.checkpoint import WeightsError
 from models.ner import attribute, tag
+from models.speller import correct_text, next_letter_distributions
 from ui import resources
 from ui.navigation import ensure_app_navigation
 
@@ -30,6 +33,10 @@ PRESETS = {
         "Jordan scored 30 points for Chicago. Jordan signed a peace treaty with Israel. "
         "Paris Hilton flew to Paris to visit the Hilton headquarters."
     ),
+    "Typos": (
+        "Roosevelt Street in Manhattan was not named after him, but the networc of streets arround it "
+        "was planed by the city in 1811, and pepole still beleive otherwise."
+    ),
 }
 state = st.session_state
 
@@ -37,6 +44,19 @@ state = st.session_state
 def use_preset() -> None:
     if state.get("text_preset"):
         state.text_input = PRESETS[state.text_preset]
+
+
+def apply_corrections(corrections: list[tuple[int, int, str]]) -> None:
+    """Replace text[start:end] by each word, from the last so earlier offsets stay valid."""
+    text = state.text_input
+    for start, end, word in sorted(corrections, reverse=True):
+        text = text[:start] + word + text[end:]
+    state.text_input = text
+
+
+def watch_word() -> None:
+    if state.get("text_flagged_pick"):
+        state.text_watch = state.text_flagged_pick
 
 
 st.title("Type text → RNN")
@@ -107,8 +127,78 @@ st.caption(
     "chosen token's label. The BiLSTM reads the whole sentence, so words far away can matter."
 )
 
+# ---------------------------------------------------------------- autocorrect
+st.header("3 · Autocorrect, and the RNN reading letter by letter")
+try:
+    corrector, speller_manifest = resources.speller()
+except WeightsError as error:
+    st.error(str(error))
+    st.stop()
+# Names the tagger found are never "corrected".
+flags = correct_text(corrector, text, protected_spans=[(e["start"], e["end"]) for e in tagged.entities])
+st.html(spell_fig.flagged_html(text, flags))
+if not flags:
+    st.caption("No spelling mistakes found. Names the tagger recognised are never flagged.")
+else:
+    st.caption(f"{len(flags)} word{'s' if len(flags) > 1 else ''} flagged; names the tagger found are left alone.")
+    for flag in flags[:12]:
+        word_col, *suggestion_cols = st.columns([1.2, 1, 1, 1], vertical_alignment="center")
+        word_col.markdown(f"**{flag.word}** →")
+        for column, suggestion in zip(suggestion_cols, flag.suggestions[:3], strict=False):
+            column.button(
+                f"{suggestion.word} ({suggestion.score:.0%})",
+                key=f"text_fix_{flag.start}_{suggestion.word}",
+                on_click=apply_corrections,
+                args=([(flag.start, flag.end, suggestion.word)],),
+                width="stretch",
+            )
+    st.button(
+        "Apply all top suggestions",
+        key="text_fix_all",
+        icon=":material/spellcheck:",
+        on_click=apply_corrections,
+        args=([(f.start, f.end, f.suggestions[0].word) for f in flags if f.suggestions],),
+    )
+
+
+@st.fragment
+def watch_section(flagged_words: list[str]) -> None:
+    if flagged_words:
+        st.pills("Flagged words", flagged_words, key="text_flagged_pick", on_change=watch_word)
+    word = st.text_input("A word to watch the RNN read", value="networc", key="text_watch", max_chars=40)
+    letters = "".join(c for c in word.lower() if "a" <= c <= "z")
+    if not letters:
+        st.info("Type a word made of the letters a–z to see what the RNN expects at each step.")
+        return
+    symbols, probs, hidden = next_letter_distributions(corrector, letters)
+    typed_p = spell_fig.typed_letter_probabilities(letters, symbols, probs)
+    surprise = int(np.nanargmin(typed_p[:-1])) if len(letters) else 0
+    position = st.slider(
+        "Letters read", 0, len(letters), surprise, key="text_watch_position",
+        help="Defaults to the spot where the typed letter surprised the RNN most.",
+    )  # fmt: skip
+    typed = letters[position] if position < len(letters) else "$"
+    bars_col, heat_col = st.columns([1, 1.4])
+    bars_col.plotly_chart(spell_fig.next_letter_bars(letters[:position], symbols, probs[position], typed))
+    heat_col.plotly_chart(spell_fig.next_letter_heatmap(letters, symbols, probs))
+    st.plotly_chart(spell_fig.hidden_state_heatmap(letters, hidden))
+    st.caption(
+        "The RNN carries a memory of every letter so far in its hidden state, and from it predicts the next letter. "
+        "A typed letter it found unlikely is a hint of a typo; the corrector weighs that with how common each "
+        "candidate word is and with how people mistype."
+    )
+
+
+watch_section([f.word for f in flags])
+
 metrics = manifest.get("metrics", {})
+speller_metrics = speller_manifest.get("metrics", {})
 st.caption(
-    f"Model: char-CNN + GloVe word vectors → BiLSTM → CRF; CoNLL-2003 test F1 "
+    f"Speller: character LSTM + learned edit model; top-1 on Norvig's test sets "
+    f"{speller_metrics.get('spell-testset1_top1', float('nan')):.1%} and "
+    f"{speller_metrics.get('spell-testset2_top1', float('nan')):.1%} (`python benchmarks/speller.py`)."
+)
+st.caption(
+    f"Tagger: char-CNN + GloVe word vectors → BiLSTM → CRF; CoNLL-2003 test F1 "
     f"{metrics.get('test_f1', float('nan')):.2f} (`python -m training.evaluate ner --model bilstm`)."
 )

@@ -1,5 +1,6 @@
 """Every page once under streamlit.testing.v1.AppTest, with the committed weights."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +125,8 @@ def test_roosevelt_example_is_labelled_as_in_the_article(text_page):
     assert {("Roosevelt", "PER"), ("Roosevelt Street", "LOC"), ("Manhattan", "LOC"), ("American", "MISC")} <= entities
     html = str(at.get("html")[0].proto.body)
     assert "Roosevelt Street" in html and "PER" in html and "LOC" in html
-    assert len(at.get("plotly_chart")) == 2  # tag probabilities and attribution
+    # tag probabilities, attribution; next-letter bars and heatmap, hidden states
+    assert len(at.get("plotly_chart")) == 5
 
 
 def test_text_comes_from_the_url(text_page):
@@ -159,3 +161,34 @@ def test_token_choice_explains_its_label(text_page):
     at.selectbox(key="text_token").set_value(1).run()
     assert not at.exception
     assert "PER" in at.get("plotly_chart")[1].proto.spec
+
+
+def test_typos_are_flagged_fixed_and_names_left_alone(text_page):
+    text_page.query_params["text_input"] = "Roosevelt said the networc of streets arround Manhattan was planed well."
+    at = text_page.run()
+    assert not at.exception
+    flagged = str(at.get("html")[1].proto.body)
+    assert "networc" in flagged and "arround" in flagged and "wavy" in flagged
+    buttons = {b.label: b for b in at.button}
+    assert "network (99%)" in buttons or any(label.startswith("network (") for label in buttons)
+    at.button(key="text_fix_all").click().run()
+    assert not at.exception
+    fixed = at.text_area(key="text_input").value
+    assert "network of streets around Manhattan" in fixed and fixed.startswith("Roosevelt said")
+
+
+def test_one_click_applies_one_suggestion(text_page):
+    text_page.query_params["text_input"] = "The networc is down."
+    at = text_page.run()
+    button = next(b for b in at.button if b.label.startswith("network ("))
+    button.click().run()
+    assert at.text_area(key="text_input").value == "The network is down."
+
+
+def test_rnn_expects_k_after_networ(text_page):
+    at = text_page.run()  # the watched word defaults to the article's "networc"
+    assert not at.exception
+    bars = json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]
+    probs = dict(zip(bars["x"], bars["y"], strict=True))
+    assert "networ" in json.loads(at.get("plotly_chart")[2].proto.spec)["layout"]["title"]["text"]
+    assert probs["k"] > 5 * probs["c"]

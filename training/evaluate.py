@@ -1,10 +1,16 @@
 """Evaluate a committed model on held-out data; prints one JSON object on stdout.
 
     python -m training.evaluate digits [--model cnn] [--npz FILE]
+    python -m training.evaluate ner [--model bilstm] [--conll FILE]
 
 digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
 digits, with --npz: FILE holds `images` (N, H, W) uint8, white ink on black, any H and W,
 and `labels` (N,). Every image goes through the same preprocessing as a canvas drawing.
+
+ner, without --conll: the CoNLL-2003 English test set (from --data, $CNNRNN_DATA or ../shared/data).
+ner, with --conll: FILE has one token per line, the token first and its tag last (IOB1 or IOB2),
+blank lines between sentences; -DOCSTART- lines are skipped. Scores are conlleval's
+exact-match entity precision, recall and F1, in percent, overall and per type.
 """
 
 from __future__ import annotations
@@ -62,6 +68,42 @@ def evaluate_digits(model_name: str, npz: Path | None, limit: int | None, pipeli
     }
 
 
+def evaluate_ner(model_name: str, conll: Path | None, data: str | None, limit: int | None) -> dict:
+    from models.ner import load_tagger, predict
+    from training.conll import entity_scores, read_conll, read_split, sha256_file
+
+    model, manifest = load_tagger(model_name)
+    if conll is None:
+        sentences, sha = read_split("test", data)
+        source = "conll2003-test"
+    else:
+        sentences, sha, source = read_conll(conll), sha256_file(conll), str(conll)
+    if limit:
+        sentences = sentences[:limit]
+    if not sentences:
+        raise ValueError(f"{source} holds no sentences")
+    started = time.perf_counter()
+    predicted = predict(model, [tokens for tokens, _ in sentences])
+    seconds = time.perf_counter() - started
+    scores = entity_scores([tags for _, tags in sentences], predicted)
+    return {
+        "task": "ner",
+        "model": model_name,
+        "f1": scores["f1"],
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+        "per_type": scores["per_type"],
+        "entities": {"gold": scores["gold"], "predicted": scores["predicted"], "correct": scores["correct"]},
+        "scale": "percent; conlleval exact-match entity scores",
+        "n_sentences": len(sentences),
+        "n_tokens": sum(len(tokens) for tokens, _ in sentences),
+        "data": source,
+        "data_sha256": sha,
+        "sentences_per_s": round(len(sentences) / seconds, 1),
+        "manifest_test_f1": manifest.get("metrics", {}).get("test_f1"),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tasks = parser.add_subparsers(dest="task", required=True)
@@ -76,12 +118,21 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also send MNIST test images through the canvas preprocessing (default: off)",
     )
+    ner = tasks.add_parser("ner", help="named-entity taggers on CoNLL-2003 test or any CoNLL-format file")
+    ner.add_argument("--model", default="bilstm", help="which NER model (default: bilstm)")
+    ner.add_argument(
+        "--conll", type=Path, default=None, help="token first, tag last, IOB1 or IOB2 (default: CoNLL-2003 test)"
+    )
+    ner.add_argument("--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)")
+    ner.add_argument("--limit", type=int, default=None, help="evaluate only the first N sentences (default: all)")
     args = parser.parse_args(argv)
     from models.checkpoint import WeightsError
 
     try:
         if args.task == "digits":
             result = evaluate_digits(args.model, args.npz, args.limit, args.canvas_pipeline)
+        elif args.task == "ner":
+            result = evaluate_ner(args.model, args.conll, args.data, args.limit)
     except (WeightsError, ValueError, KeyError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         sys.exit(1)

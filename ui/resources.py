@@ -88,3 +88,14 @@ def ner_tagger(kind: str = "bilstm"):
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     return model, manifest
+
+
+@st.cache_resource(show_spinner="Loading the speller…")
+def speller():
+    """(corrector, manifest); raises checkpoint.WeightsError (not cached). Read-only once built."""
+    from models.speller import load_speller
+
+    corrector, manifest = load_speller()
+    for parameter in corrector.model.parameters():
+        parameter.requires_grad_(False)
+    return corrector, manifest

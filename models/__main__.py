@@ -1,0 +1,52 @@
+"""Command-line access to the models, printing JSON on stdout.
+
+    python -m models ner "Angela Merkel visited Paris."    # entities: text, label, start, end, score
+    echo "some text" | python -m models ner -              # text from stdin
+
+Later issues add more subcommands beside `ner`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m models", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ner = commands.add_parser("ner", help="named entities in a text, as a JSON list")
+    ner.add_argument("text", help="the text to tag, or - to read it from stdin")
+    ner.add_argument("--model", default="bilstm", help="which NER model (default: bilstm)")
+    ner.add_argument("--tokens", action="store_true", help="print tokens, tags and offsets too (default: off)")
+    args = parser.parse_args(argv)
+
+    from models.checkpoint import WeightsError
+
+    if args.command == "ner":
+        from models.ner import load_tagger, tag
+
+        text = sys.stdin.read() if args.text == "-" else args.text
+        try:
+            model, _ = load_tagger(args.model)
+        except (WeightsError, ValueError) as exc:
+            print(json.dumps({"error": str(exc)}))
+            sys.exit(1)
+        tagged = tag(model, text)
+        if args.tokens:
+            tokens = [
+                {"text": tok, "start": start, "end": end, "sentence": sid, "tag": t}
+                for tok, (start, end), sid, t in zip(
+                    tagged.tokens, tagged.offsets, tagged.sentence_ids, tagged.tags, strict=True
+                )
+            ]
+            print(json.dumps({"entities": tagged.entities, "tokens": tokens}, ensure_ascii=False))
+        else:
+            print(json.dumps(tagged.entities, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

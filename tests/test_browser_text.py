@@ -1,0 +1,87 @@
+"""The text page in headless Chromium against the real app and the committed tagger:
+type a sentence, see its entities; pick an example; hostile text stays inert.
+
+Skips when Chromium or Playwright is missing, except under CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser import REPO_ROOT, chromium_available, launch_browser, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+REQUIRED_WEIGHTS = ("bilstm.pt", "bilstm.json", "bilstm_vocab.json")
+TIMEOUT_MS = 60_000
+
+
+def skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    if not chromium_available():
+        skip_or_fail("needs /usr/bin/chromium and the playwright package (pip install -r requirements-dev.txt)")
+    missing = [name for name in REQUIRED_WEIGHTS if not (REPO_ROOT / "weights" / name).exists()]
+    if missing:
+        skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `python -m training.train_ner`")
+    with streamlit_server(env={"CNNRNN_WEIGHTS": None}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_browser(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{app_url}/text")
+    page.locator("mark").first.wait_for()
+    yield page
+    page.close()
+
+
+def entity(page, text: str, label: str):
+    return page.locator("mark").filter(has_text=text).filter(has_text=label)
+
+
+def type_text(page, text: str) -> None:
+    box = page.get_by_label("Your text")
+    box.fill(text)
+    box.press("Control+Enter")  # commits the text area, as clicking away does
+
+
+def test_typed_sentence_gets_its_entities(page):
+    type_text(page, "Angela Merkel met Emmanuel Macron in Berlin on Monday.")
+    entity(page, "Angela Merkel", "PER").wait_for()
+    entity(page, "Emmanuel Macron", "PER").wait_for()
+    entity(page, "Berlin", "LOC").wait_for()
+    assert "text_input=" in page.url  # the text lives in the URL, to share the view
+
+
+def test_example_pills_replace_the_text(page):
+    page.get_by_role("radiogroup", name="Examples").get_by_role("radio", name="Sports result").click()
+    entity(page, "Juventus", "ORG").wait_for()
+
+
+def test_script_tags_are_shown_not_run(page):
+    page.evaluate("window.__attacked = false")
+    type_text(page, '<img src=x onerror="window.__attacked = true"> <script>window.__attacked = true</script> Paris')
+    page.get_by_text("<script>window.__attacked = true</script>", exact=False).first.wait_for()
+    entity(page, "Paris", "LOC").wait_for()
+    assert page.evaluate("window.__attacked") is False

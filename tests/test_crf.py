@@ -1,0 +1,127 @@
+"""The CRF against brute force: enumerate every tag path of tiny random problems."""
+
+import itertools
+
+import pytest
+import torch
+
+from models.crf import CRF
+
+K = 3
+
+
+def _random_crf(seed: int) -> CRF:
+    torch.manual_seed(seed)
+    crf = CRF(K).double()
+    with torch.no_grad():
+        for p in crf.parameters():
+            p.normal_(0, 1.5)
+    return crf
+
+
+def _problem(seed: int, lengths: list[int]):
+    gen = torch.Generator().manual_seed(seed)
+    length = max(lengths)
+    emissions = torch.randn(len(lengths), length, K, generator=gen, dtype=torch.float64) * 2
+    # Padding holds garbage: the CRF must ignore it.
+    mask = torch.arange(length)[None] < torch.tensor(lengths)[:, None]
+    emissions = torch.where(mask[..., None], emissions, torch.full_like(emissions, 1e3))
+    return emissions, mask
+
+
+def _brute_force(crf: CRF, emissions: torch.Tensor, length: int):
+    """(log Z, best path, best score, marginals (length, K)) by enumerating all K**length paths."""
+    scores = {}
+    for path in itertools.product(range(K), repeat=length):
+        score = crf.start[path[0]] + crf.end[path[-1]]
+        for t, k in enumerate(path):
+            score = score + emissions[t, k]
+            if t:
+                score = score + crf.transitions[path[t - 1], k]
+        scores[path] = score
+    stacked = torch.stack(list(scores.values()))
+    log_z = torch.logsumexp(stacked, 0)
+    best = max(scores, key=lambda p: scores[p].item())
+    marginals = torch.zeros(length, K, dtype=torch.float64)
+    for path, score in scores.items():
+        for t, k in enumerate(path):
+            marginals[t, k] += torch.exp(score - log_z)
+    return log_z, best, scores[best], marginals
+
+
+LENGTH_SETS = [[1], [4], [5, 1, 3], [2, 6, 1, 6], [3, 3]]
+
+
+@pytest.mark.parametrize("lengths", LENGTH_SETS)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_forward_viterbi_and_marginals_match_brute_force(lengths, seed):
+    crf = _random_crf(seed)
+    emissions, mask = _problem(seed + 10, lengths)
+    with torch.no_grad():
+        log_z = crf.log_partition(emissions, mask)
+        paths, best_scores = crf.viterbi(emissions, mask)
+        marginals = crf.marginals(emissions, mask)
+        for b, length in enumerate(lengths):
+            bf_log_z, bf_best, bf_score, bf_marginals = _brute_force(crf, emissions[b], length)
+            torch.testing.assert_close(log_z[b], bf_log_z)
+            assert tuple(paths[b, :length].tolist()) == bf_best
+            assert paths[b, length:].eq(0).all()
+            torch.testing.assert_close(best_scores[b], bf_score)
+            torch.testing.assert_close(marginals[b, :length], bf_marginals)
+            assert marginals[b, length:].eq(0).all()
+
+
+@pytest.mark.parametrize("lengths", LENGTH_SETS)
+def test_path_score_and_nll(lengths):
+    crf = _random_crf(3)
+    emissions, mask = _problem(4, lengths)
+    gen = torch.Generator().manual_seed(5)
+    tags = torch.randint(0, K, mask.shape, generator=gen) * mask
+    with torch.no_grad():
+        scores = crf.path_score(emissions, tags, mask)
+        nll = crf.nll(emissions, tags, mask)
+        for b, length in enumerate(lengths):
+            path = tuple(tags[b, :length].tolist())
+            bf_log_z, *_ = _brute_force(crf, emissions[b], length)
+            expected = crf.start[path[0]] + crf.end[path[-1]] + sum(emissions[b, t, k] for t, k in enumerate(path))
+            expected = expected + sum(crf.transitions[path[t - 1], path[t]] for t in range(1, length))
+            torch.testing.assert_close(scores[b], expected)
+            torch.testing.assert_close(nll[b], bf_log_z - expected)
+    assert (nll > 0).all()
+
+
+def test_marginals_are_the_gradient_of_log_partition():
+    crf = _random_crf(6)
+    emissions, mask = _problem(7, [4, 2])
+    emissions.requires_grad_(True)
+    (grad,) = torch.autograd.grad(crf.log_partition(emissions, mask).sum(), emissions)
+    with torch.no_grad():
+        torch.testing.assert_close(crf.marginals(emissions, mask), grad)
+        torch.testing.assert_close(crf.log_marginals(emissions, mask)[0].exp(), grad[0])
+
+
+def test_batching_does_not_change_results():
+    crf = _random_crf(8)
+    emissions, mask = _problem(9, [6, 2, 4])
+    with torch.no_grad():
+        together = crf.viterbi(emissions, mask)[0], crf.marginals(emissions, mask)
+        for b, length in enumerate([6, 2, 4]):
+            alone_e, alone_m = emissions[b : b + 1, :length], mask[b : b + 1, :length]
+            assert torch.equal(crf.viterbi(alone_e, alone_m)[0][0], together[0][b, :length])
+            torch.testing.assert_close(crf.marginals(alone_e, alone_m)[0], together[1][b, :length])
+
+
+def test_training_on_one_path_makes_it_the_viterbi_path():
+    torch.manual_seed(0)
+    crf = CRF(K)
+    emissions = torch.zeros(1, 5, K, requires_grad=True)
+    tags = torch.tensor([[2, 0, 0, 1, 2]])
+    mask = torch.ones(1, 5, dtype=torch.bool)
+    optimizer = torch.optim.Adam([*crf.parameters(), emissions], lr=0.1)
+    for _ in range(100):
+        optimizer.zero_grad()
+        crf.nll(emissions, tags, mask).sum().backward()
+        optimizer.step()
+    with torch.no_grad():
+        assert torch.equal(crf.viterbi(emissions, mask)[0], tags)
+        assert crf.nll(emissions, tags, mask).item() < 0.1

@@ -1,0 +1,348 @@
+"""The NER tagger: tokenizer offsets, vocabulary, model intermediates, inference API, and the
+committed weights (skipped until weights/bilstm.pt exists)."""
+
+import json
+import string
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from models import checkpoint
+from models.ner import (
+    CASES,
+    PAD,
+    TAGS,
+    UNK,
+    NERConfig,
+    NERTagger,
+    Vocab,
+    attribute,
+    casing,
+    load_tagger,
+    make_batch,
+    predict,
+    save_vocab,
+    tag,
+)
+from models.tokenizer import sentences, tokenize
+from training import conll
+
+ARTICLE = (
+    "President Roosevelt was one of the most influential presidents in American history. "
+    "However, Roosevelt Street in Manhattan was not named after him."
+)
+
+TRICKY = [
+    ARTICLE,
+    "Clinton's aide doesn't think the U.S. can't win; the Urdu-speaking group's 47,600 shares (3.5%) rose.",
+    "He said... \"Yes!\" -- then left at 10:30 a.m. on 1996-08-22, Mr. O'Neill's note read.",
+    "Emoji 👍🏽 and 👨\u200d👩\u200d👧 and flags 🇺🇸🇬🇧, e\u0301cole, हिन्दी.",
+    "RTL: שלום עולם, مرحبا بالعالم! mixed עברית123 text.",
+    "<script>alert('Paris')</script><b>London</b> &amp; &lt;Berlin&gt;",
+    "tabs\tand\r\nnewlines\n\n\nnew paragraph\u200b\ufeff zero width",
+    "",
+    "   \n\t ",
+    "a" * 5000,
+    "'s n't ' '' `` - -- ... !!! ??? \\ / | ~ ^ _ __",
+]
+
+
+def _texts(tokens):
+    return [t.text for t in tokens]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tokenizer_offsets_always_slice_back(text):
+    tokens = tokenize(text)
+    for token in tokens:
+        assert text[token.start : token.end] == token.text
+        assert token.text.strip() == token.text and token.text
+    starts = [t.start for t in tokens]
+    assert starts == sorted(starts)
+    assert all(a.end <= b.start for a, b in zip(tokens, tokens[1:], strict=False))
+    ids = [t.sentence for t in tokens]
+    assert ids == sorted(ids) and (not ids or ids[0] == 0)
+    # Every visible character lands in some token.
+    covered = "".join(text[t.start : t.end] for t in tokens)
+    assert covered == "".join(c for c in text if not c.isspace() and c not in "\u200b\ufeff")
+
+
+def test_tokenizer_follows_conll_conventions():
+    text = "Clinton's aide doesn't say Urdu-speaking U.S. firms' 47,600 shares (3.5%) cost $1,000.50 in 1996-08-22."
+    assert _texts(tokenize(text)) == [
+        "Clinton", "'s", "aide", "does", "n't", "say", "Urdu-speaking", "U.S.", "firms", "'", "47,600",
+        "shares", "(", "3.5", "%", ")", "cost", "$", "1,000.50", "in", "1996-08-22", ".",
+    ]  # fmt: skip
+    assert _texts(tokenize("Mr. O'Neill can't join Apple Inc. or J. Smith's team...")) == [
+        "Mr.", "O'Neill", "ca", "n't", "join", "Apple", "Inc.", "or", "J.", "Smith", "'s", "team", "...",
+    ]  # fmt: skip
+    assert _texts(tokenize("<script>x</script>")) == ["<", "script", ">", "x", "<", "/", "script", ">"]
+
+
+def test_tokenizer_keeps_emoji_and_marks_whole():
+    assert _texts(tokenize("hi 👍🏽 👨\u200d👩\u200d👧 🇺🇸🇬🇧 e\u0301cole")) == [
+        "hi", "👍🏽", "👨\u200d👩\u200d👧", "🇺🇸", "🇬🇧", "e\u0301cole",
+    ]  # fmt: skip
+    assert _texts(tokenize("مرحبا بالعالم")) == ["مرحبا", "بالعالم"]
+
+
+def test_tokenizer_sentences():
+    tokens = tokenize('It rose. "Good," he said. Mr. Smith left!\n\nHEADLINE here\nThe end?')
+    groups = [" ".join(_texts(g)) for g in sentences(tokens)]
+    assert groups == ["It rose .", '" Good , " he said .', "Mr. Smith left !", "HEADLINE here The end ?"]
+    long = tokenize("word " * 1000, max_sentence_tokens=150)
+    assert max(t.sentence for t in long) == 6
+    assert tokenize("") == [] and tokenize(" \n ") == []
+
+
+def test_tokenizer_is_fast_on_100k_characters():
+    text = (ARTICLE + " Ünïcödé 👍🏽 «quotes» 3,000.5% ") * (100_000 // (len(ARTICLE) + 30) + 1)
+    text = text[:100_000]
+    started = time.perf_counter()
+    tokens = tokenize(text)
+    assert time.perf_counter() - started < 2.0
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert len(tokenize("x" * 100_000)) == 1
+
+
+def test_casing_classes():
+    expected = {
+        "the": "lower", "Paris": "init_cap", "A": "init_cap", "NATO": "all_caps", "iPhone": "mixed",
+        "McDonald": "mixed", "F-16": "has_digit", "1996": "has_digit", ",": "punct", "--": "punct",
+        "שלום": "other", "👍": "punct",
+    }  # fmt: skip
+    assert {w: CASES[casing(w)] for w in expected} == expected
+
+
+# ------------------------------------------------------------ a small random model
+
+WORDS = (PAD, UNK, "the", "roosevelt", "street", "in", "manhattan", ".", "0000", "00.0")
+CHARS = (PAD, UNK, *string.ascii_letters, *string.digits, *string.punctuation)
+
+
+@pytest.fixture(scope="module")
+def small():
+    torch.manual_seed(0)
+    vocab = Vocab(words=WORDS, chars=CHARS)
+    config = NERConfig(vocab_size=len(WORDS), char_vocab_size=len(CHARS), hidden=8, char_filters=6, case_dim=4)
+    model = NERTagger(config, vocab).eval()
+    with torch.no_grad():
+        model.crf.transitions.normal_()
+        model.emission.bias.normal_(0, 3)
+    return model
+
+
+def test_vocab_lookup_lowercases_and_falls_back_to_digit_shapes():
+    vocab = Vocab(words=WORDS, chars=CHARS)
+    assert vocab.word_id("Roosevelt") == vocab.word_id("ROOSEVELT") == WORDS.index("roosevelt")
+    assert vocab.word_id("1996") == WORDS.index("0000")
+    assert vocab.word_id("12.5") == WORDS.index("00.0")
+    assert vocab.word_id("Zanzibar") == 1
+    words, cases, chars = vocab.encode(["The", "Zanzibar", "ü"], max_chars=4)
+    assert words.tolist() == [2, 1, 1]
+    assert [CASES[c] for c in cases] == ["init_cap", "init_cap", "lower"]
+    assert chars[1] == [CHARS.index(c) for c in "Zanz"] and chars[2] == [1]
+    assert Vocab.from_json(vocab.to_json()) == vocab
+    with pytest.raises(ValueError):
+        Vocab(words=("a", "b"), chars=CHARS)
+
+
+def test_forward_returns_every_intermediate(small):
+    c = small.config
+    batch = make_batch([small.vocab.encode(s, c.max_word_chars) for s in (["The", "Street", "."], ["in"])])
+    out = small(batch)
+    assert out.word_embeddings.shape == (2, 3, c.word_dim)
+    assert out.char_features.shape == (2, 3, c.char_filters)
+    assert out.case_embeddings.shape == (2, 3, c.case_dim)
+    assert out.embeddings.shape == (2, 3, c.embedding_dim)
+    assert out.encoder_states.shape == (2, 3, 2 * c.hidden)
+    assert out.emissions.shape == (2, 3, len(TAGS))
+    assert out.encoder_states[1, 1:].abs().max() == 0  # padding stays zero
+
+
+def test_padding_and_batch_company_do_not_change_a_sentence(small):
+    sents = [["Roosevelt", "Street", "in", "Manhattan", "."], ["the"], ["in", "the", "street"]]
+    c = small.config
+    with torch.inference_mode():
+        together = small(make_batch([small.vocab.encode(s, c.max_word_chars) for s in sents])).emissions
+        for i, s in enumerate(sents):
+            alone = small(make_batch([small.vocab.encode(s, c.max_word_chars)])).emissions
+            torch.testing.assert_close(alone[0], together[i, : len(s)], rtol=1e-5, atol=1e-5)
+
+
+def test_forward_keeps_no_state_on_the_module(small):
+    before = set(vars(small)) | {name for name, _ in small.named_modules()}
+    tag(small, ARTICLE)
+    attribute(small, ["Roosevelt", "Street"], 0, "B-LOC")
+    assert set(vars(small)) | {name for name, _ in small.named_modules()} == before
+    assert all(p.grad is None for p in small.parameters())
+
+
+def test_unknown_encoder_is_refused():
+    with pytest.raises(ValueError, match="encoder"):
+        NERTagger(NERConfig(encoder="transformer"))
+
+
+def test_tag_output_is_consistent(small):
+    tagged = tag(small, ARTICLE)
+    n = len(tagged.tokens)
+    assert n == 25 and len(tagged.offsets) == len(tagged.sentence_ids) == len(tagged.tags) == n
+    assert tagged.sentence_ids[0] == 0 and tagged.sentence_ids[-1] == 1
+    assert tagged.marginals.shape == (n, len(TAGS)) and tagged.tag_names == TAGS
+    np.testing.assert_allclose(tagged.marginals.sum(1), 1.0, atol=1e-5)
+    for entity in tagged.entities:
+        assert ARTICLE[entity["start"] : entity["end"]] == entity["text"]
+        assert entity["label"] in conll.ENTITY_TYPES and 0.0 <= entity["score"] <= 1.0
+    # Entities are exactly the chunks of the Viterbi tags.
+    spans = [(e["start"], e["end"], e["label"]) for e in tagged.entities]
+    expected = []
+    for s in sorted(set(tagged.sentence_ids)):
+        idx = [i for i, sid in enumerate(tagged.sentence_ids) if sid == s]
+        for label, a, b in conll.chunks([tagged.tags[i] for i in idx]):
+            expected.append((tagged.offsets[idx[a]][0], tagged.offsets[idx[b - 1]][1], label))
+    assert spans == expected
+    assert predict(small, [tagged.tokens[:13]])[0] == tagged.tags[:13]
+
+
+@pytest.mark.parametrize("text", ["", "  \n", "👍🏽", "<script>alert(1)</script>", "שלום עולם"])
+def test_tag_handles_odd_text(small, text):
+    tagged = tag(small, text)
+    assert len(tagged.tokens) == len(tagged.tags) == tagged.marginals.shape[0]
+
+
+def test_tag_handles_20k_characters(small):
+    text = (ARTICLE + " ") * (20_000 // len(ARTICLE) + 1) + "no full stop " * 400
+    tagged = tag(small, text)
+    assert len(tagged.tokens) > 4000 and tagged.marginals.shape[0] == len(tagged.tokens)
+
+
+def test_attribution_splits_by_input_and_needs_no_parameter_grads(small):
+    tokens = ["President", "Roosevelt", "was", "in", "Manhattan", "."]
+    with torch.inference_mode():  # callers may already be in inference mode
+        result = attribute(small, tokens, 1, "B-PER")
+    assert result.scores.shape == (6,) and set(result.parts) == {"word", "char", "case"}
+    np.testing.assert_allclose(sum(result.parts.values()), result.scores, rtol=1e-5, atol=1e-6)
+    assert np.abs(result.scores).sum() > 0
+    probs = tag(small, " ".join(tokens)).marginals
+    assert result.probability == pytest.approx(float(probs[1, TAGS.index("B-PER")]), rel=1e-4)
+    assert all(p.grad is None for p in small.parameters())
+    with pytest.raises(ValueError):
+        attribute(small, tokens, 6, "O")
+
+
+def test_concurrent_callers_get_their_own_results(small):
+    texts = [ARTICLE, "Manhattan.", "the street in the street " * 20, "Roosevelt"]
+    expected = [tag(small, t).tags for t in texts]
+    results, errors = {}, []
+
+    def work(i):
+        try:
+            for _ in range(5):
+                results.setdefault(i, []).append(tag(small, texts[i % 4]).tags)
+                attribute(small, ["Roosevelt", "Street"], 1, "I-LOC")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i, runs in results.items():
+        assert all(r == expected[i % 4] for r in runs)
+
+
+def test_save_and_load_round_trip(small, tmp_path):
+    sha = save_vocab("bilstm", small.vocab, tmp_path)
+    checkpoint.save("bilstm", small, small.config, {"vocab_sha256": sha, "metrics": {}}, tmp_path)
+    model, manifest = load_tagger("bilstm", tmp_path)
+    assert model.config == small.config and model.vocab == small.vocab and not model.training
+    assert tag(model, ARTICLE).tags == tag(small, ARTICLE).tags
+    # A vocabulary that does not match its manifest is refused, with the rebuild command.
+    (tmp_path / "bilstm_vocab.json").write_text(json.dumps({"words": list(WORDS[::-1]), "chars": list(CHARS)}))
+    with pytest.raises(checkpoint.WeightsError, match="python -m training.train_ner"):
+        load_tagger("bilstm", tmp_path)
+
+
+def test_missing_weights_say_how_to_rebuild(tmp_path):
+    with pytest.raises(checkpoint.WeightsError, match="python -m training.train_ner"):
+        load_tagger("bilstm", tmp_path)
+    with pytest.raises(ValueError):
+        load_tagger("nonsense", tmp_path)
+
+
+# ------------------------------------------------------------ the committed weights
+
+WEIGHTS_PRESENT = (
+    all(p.exists() for p in checkpoint.paths("bilstm")) and (checkpoint.WEIGHTS_DIR / "bilstm_vocab.json").exists()
+)
+needs_weights = pytest.mark.skipif(not WEIGHTS_PRESENT, reason="weights/bilstm.pt not built yet")
+
+
+@pytest.fixture(scope="module")
+def trained():
+    return load_tagger("bilstm")
+
+
+@needs_weights
+def test_committed_weights_tag_the_article_example(trained):
+    model, _ = trained
+    found = {(e["text"], e["start"], e["label"]) for e in tag(model, ARTICLE).entities}
+    assert ("Roosevelt", 10, "PER") in found
+    assert ("Roosevelt Street", ARTICLE.index("Roosevelt Street"), "LOC") in found
+    assert ("Manhattan", ARTICLE.index("Manhattan"), "LOC") in found
+    assert ("American", ARTICLE.index("American"), "MISC") in found
+
+
+@needs_weights
+def test_committed_weights_reproduce_their_manifest_test_f1(trained):
+    model, manifest = trained
+    path = conll.split_path("test")
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    sentences_, sha = conll.read_split("test")
+    assert sha == manifest["data"]["test_sha256"]
+    scores = conll.entity_scores([t for _, t in sentences_], predict(model, [s for s, _ in sentences_]))
+    assert scores["f1"] == pytest.approx(manifest["metrics"]["test_f1"], abs=0.01)
+    assert manifest["config"]["encoder"] == "bilstm"
+
+
+@needs_weights
+def test_committed_weights_stay_small():
+    total = (
+        sum(p.stat().st_size for p in checkpoint.paths("bilstm"))
+        + (checkpoint.WEIGHTS_DIR / "bilstm_vocab.json").stat().st_size
+    )
+    assert total < 15_000_000
+
+
+@needs_weights
+def test_command_line_prints_entities_as_json():
+    out = subprocess.run(
+        [sys.executable, "-m", "models", "ner", ARTICLE], capture_output=True, text=True, check=True, timeout=120
+    )
+    entities = json.loads(out.stdout)
+    assert {"text", "label", "start", "end", "score"} <= set(entities[0])
+    assert any(e["text"] == "Manhattan" and e["label"] == "LOC" for e in entities)
+
+
+@needs_weights
+def test_evaluate_cli_reads_an_iob2_file(tmp_path):
+    path = tmp_path / "mine.conll"
+    path.write_text("-DOCSTART- O\n\nRoosevelt B-PER\nvisited O\nManhattan B-LOC\n.\tO")
+    out = subprocess.run(
+        [sys.executable, "-m", "training.evaluate", "ner", "--conll", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result = json.loads(out.stdout)
+    assert {"f1", "precision", "recall", "per_type", "n_sentences", "data_sha256"} <= set(result)
+    assert result["n_sentences"] == 1 and set(result["per_type"]) >= set(conll.ENTITY_TYPES)
