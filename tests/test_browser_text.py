@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import REPO_ROOT, chromium_available, launch_browser, streamlit_server
+from tests.browser import REPO_ROOT, chromium_available, launch_browser, streamlit_server, wait_for_idle_script
 
 pytestmark = pytest.mark.browser
 
@@ -85,3 +85,35 @@ def test_script_tags_are_shown_not_run(page):
     page.get_by_text("<script>window.__attacked = true</script>", exact=False).first.wait_for()
     entity(page, "Paris", "LOC").wait_for()
     assert page.evaluate("window.__attacked") is False
+
+
+def test_applying_a_suggestion_fixes_the_word(page):
+    type_text(page, "The networc is down and pepole are angry.")
+    page.get_by_role("button", name="network (").first.wait_for()
+    wait_for_idle_script(page)  # a click during a rerun can land on a button about to be replaced
+    page.get_by_role("button", name="network (").first.click()
+    box = page.get_by_label("Your text")
+    page.wait_for_function("el => el.value.startsWith('The network is down')", arg=box.element_handle())
+    page.get_by_role("button", name="people (").first.wait_for()
+    wait_for_idle_script(page)
+    page.get_by_role("button", name="Apply all top suggestions").click()
+    page.wait_for_function("el => el.value === 'The network is down and people are angry.'", arg=box.element_handle())
+
+
+def test_token_choice_updates_the_explanation(page):
+    page.get_by_text("Why “Roosevelt” is B-PER").wait_for()
+    page.get_by_role("combobox", name="Token").click()
+    page.get_by_role("option", name="16: Street").click()
+    page.get_by_text("Why “Street” is I-LOC").wait_for()
+
+
+def test_watching_a_word_shows_what_the_rnn_expects(page):
+    page.get_by_text("After “networ”, the next letter").wait_for()
+    word = page.get_by_label("A word to watch the RNN read")
+    word.fill("speling")
+    word.press("Enter")
+    page.get_by_text("the next letter (typed:", exact=False).first.wait_for()
+    slider = page.get_by_role("slider", name="Letters read")
+    slider.focus()
+    slider.press("Home")
+    page.get_by_text("After “”, the next letter").wait_for()
