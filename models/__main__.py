@@ -1,9 +1,9 @@
 """Command-line access to the models, printing JSON on stdout.
 
-    python -m models ner "Angela Merkel visited Paris."    # entities: text, label, start, end, score
-    echo "some text" | python -m models ner -              # text from stdin
+python -m models ner "Angela Merkel visited Paris."    # entities: text, label, start, end, score
+echo "some text" | python -m models ner -              # text from stdin
 
-Later issues add more subcommands beside `ner`.
+python -m models speller "networc"   # suggestions [{word, score}] and next-letter distributions
 """
 
 from __future__ import annotations
@@ -22,9 +22,22 @@ def main(argv: list[str] | None = None) -> None:
     ner.add_argument("text", help="the text to tag, or - to read it from stdin")
     ner.add_argument("--model", default="bilstm", help="which NER model (default: bilstm)")
     ner.add_argument("--tokens", action="store_true", help="print tokens, tags and offsets too (default: off)")
+    speller = commands.add_parser("speller", help="spelling suggestions and the char-RNN's next-letter guesses")
+    speller.add_argument("word", help="the word to correct")
+    speller.add_argument("-k", type=int, default=5, help="how many suggestions (default: 5)")
     args = parser.parse_args(argv)
 
     from models.checkpoint import WeightsError
+
+    if args.command == "speller":
+        from models.speller import cli_json
+
+        try:
+            print(json.dumps(cli_json(args.word, k=args.k), ensure_ascii=False))
+        except WeightsError as exc:
+            print(json.dumps({"error": str(exc)}))
+            sys.exit(1)
+        return
 
     if args.command == "ner":
         from models.ner import load_tagger, tag

@@ -2,6 +2,7 @@
 
     python -m training.evaluate digits [--model cnn] [--npz FILE]
     python -m training.evaluate ner [--model bilstm] [--conll FILE]
+    python -m training.evaluate speller --pairs FILE
 
 digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
 digits, with --npz: FILE holds `images` (N, H, W) uint8, white ink on black, any H and W,
@@ -125,6 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     ner.add_argument("--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)")
     ner.add_argument("--limit", type=int, default=None, help="evaluate only the first N sentences (default: all)")
+    speller = tasks.add_parser("speller", help="the spelling corrector on (misspelling, correction) pairs")
+    speller.add_argument(
+        "--pairs", type=Path, required=True, help="Norvig's `right: wrong1 wrong2` lines, or a `wrong<TAB>right` TSV"
+    )
     args = parser.parse_args(argv)
     from models.checkpoint import WeightsError
 
@@ -133,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
             result = evaluate_digits(args.model, args.npz, args.limit, args.canvas_pipeline)
         elif args.task == "ner":
             result = evaluate_ner(args.model, args.conll, args.data, args.limit)
+        elif args.task == "speller":
+            from training.speller_eval import main_json
+
+            result = {"task": "speller", "model": "speller", **main_json(args.pairs)}
     except (WeightsError, ValueError, KeyError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         sys.exit(1)

@@ -1,0 +1,44 @@
+"""The command-line contracts: one JSON object (or list) on stdout."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_json(*args):
+    result = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+def test_models_speller_suggests_and_charts():
+    out = run_json("models", "speller", "networc")
+    assert out["suggestions"][0]["word"] == "network"
+    assert [s["score"] for s in out["suggestions"]] == sorted((s["score"] for s in out["suggestions"]), reverse=True)
+    after_networ = next(step for step in out["next_letter"] if step["prefix"] == "networ")
+    assert after_networ["actual"] == "c" and after_networ["top"][0]["letter"] == "k"
+
+
+def test_models_ner_lists_entities_with_offsets():
+    text = "Angela Merkel visited Paris."
+    entities = run_json("models", "ner", text)
+    assert {(e["text"], e["label"]) for e in entities} >= {("Angela Merkel", "PER"), ("Paris", "LOC")}
+    for entity in entities:
+        assert text[entity["start"] : entity["end"]] == entity["text"] and 0 <= entity["score"] <= 1
+
+
+def test_evaluate_speller_reads_a_tsv(tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("recieve\treceive\nbeleive\tbelieve\nxqzvbn\tapple\n")
+    out = run_json("training.evaluate", "speller", "--pairs", str(pairs))
+    assert out["n"] == 3 and abs(out["accuracy"] - 2 / 3) < 1e-3 and out["top3"] >= out["accuracy"]
+    assert out["words_per_s"] > 0
+
+
+def test_evaluate_ner_reads_an_iob2_file(tmp_path):
+    conll = tmp_path / "tiny.conll"
+    conll.write_text("-DOCSTART- O\n\nAngela B-PER\nMerkel I-PER\nvisited O\nParis B-LOC\n. O\n")
+    out = run_json("training.evaluate", "ner", "--conll", str(conll))
+    assert out["f1"] == 100.0 and set(out) >= {"f1", "precision", "recall", "per_type"}
