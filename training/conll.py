@@ -11,10 +11,11 @@ The data lives outside the repository, in `$CNNRNN_DATA/conll2003/{train,valid,t
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from training.hashes import sha256_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
@@ -39,14 +40,6 @@ def split_path(split: str, override: str | Path | None = None) -> Path:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {SPLITS}")
     return data_dir(override) / "conll2003" / f"{split}.txt"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _check_tag(tag: str, where: str) -> None:

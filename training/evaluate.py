@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.mnist_data import DEFAULT_NPZ, arrays_sha256, fetch, load
+from training.hashes import arrays_sha256
+from training.mnist_data import DEFAULT_NPZ, fetch, load
 
 
 def digit_metrics(probs: np.ndarray, labels: np.ndarray, invalid: np.ndarray | None = None) -> dict:

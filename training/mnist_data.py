@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import io
 import os
 import struct
@@ -25,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from training.hashes import arrays_sha256, sha256_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("CNNRNN_CACHE", PROJECT_ROOT / ".cache"))
@@ -57,23 +58,6 @@ class Mnist:
 
 class MnistDataError(RuntimeError):
     pass
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def arrays_sha256(*arrays: np.ndarray) -> str:
-    """Hash array contents, not the .npz file, whose zip timestamps change on every write."""
-    digest = hashlib.sha256()
-    for array in arrays:
-        digest.update(str((array.dtype.str, array.shape)).encode())
-        digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
 
 
 def check_class_counts(labels: np.ndarray, expected: tuple[int, ...], split: str) -> None:

