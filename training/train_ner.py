@@ -73,7 +73,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--dropout", type=float, default=0.5, help="dropout on embeddings and LSTM output (default: 0.5)"
     )
     parser.add_argument(
-        "--vocab-size", type=int, default=50_000, help="word vocabulary size incl. <pad>, <unk> (default: 50000)"
+        "--vocab-size", type=int, default=100_000, help="word vocabulary size incl. <pad>, <unk> (default: 100000)"
     )
     parser.add_argument(
         "--singleton-unk",
