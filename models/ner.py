@@ -27,8 +27,8 @@ import torch.nn as nn
 
 from models import checkpoint
 from models.crf import CRF
+from models.tagging import chunks
 from models.tokenizer import Token, sentences, tokenize
-from training.conll import chunks
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
 CASES = ("<pad>", "lower", "init_cap", "all_caps", "mixed", "has_digit", "punct", "other")

@@ -1,0 +1,45 @@
+"""Entity spans from IOB tags, exactly as conlleval reads them. Shared by the tagger at run
+time and by the CoNLL scoring in training/, so models/ never imports training code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Chunk = tuple[str, int, int]  # (type, start, end): tokens[start:end]
+
+
+def _split_tag(tag: str) -> tuple[str, str]:
+    return ("O", "") if tag == "O" else (tag[0], tag[2:])
+
+
+def _ends_chunk(prev_prefix: str, prev_type: str, prefix: str, type_: str) -> bool:
+    # conlleval's endOfChunk, IOBES-aware; "O" with type "" also stands for the sentence boundary.
+    if prev_prefix in ("B", "I") and prefix in ("B", "S", "O"):
+        return True
+    if prev_prefix in ("E", "S"):
+        return True
+    return prev_prefix != "O" and prev_type != type_
+
+
+def _starts_chunk(prev_prefix: str, prev_type: str, prefix: str, type_: str) -> bool:
+    # conlleval's startOfChunk: I- after O (IOB1) or after another type starts a chunk too.
+    if prefix in ("B", "S"):
+        return True
+    if prev_prefix in ("E", "S", "O") and prefix in ("E", "I"):
+        return True
+    return prefix != "O" and prev_type != type_
+
+
+def chunks(tags: Sequence[str]) -> list[Chunk]:
+    """Entity spans as conlleval reads them: [(type, start, end), ...], end exclusive."""
+    spans: list[Chunk] = []
+    prev_prefix, prev_type, start = "O", "", None
+    for i, tag in enumerate([*tags, "O"]):  # the trailing O closes a chunk open at the end
+        prefix, type_ = _split_tag(tag)
+        if start is not None and _ends_chunk(prev_prefix, prev_type, prefix, type_):
+            spans.append((prev_type, start, i))
+            start = None
+        if _starts_chunk(prev_prefix, prev_type, prefix, type_):
+            start = i
+        prev_prefix, prev_type = prefix, type_
+    return spans
