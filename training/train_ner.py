@@ -81,6 +81,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.5,
         help="chance of replacing a word seen once in training by <unk>, so <unk> gets trained (default: 0.5)",
     )
+    parser.add_argument(
+        "--average-from",
+        type=int,
+        default=25,
+        help="from this epoch on, also keep the running mean of the end-of-epoch weights and score it on valid; "
+        "the stored weights are whichever of the raw and averaged scored best (default: 25; 0 = off)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument(
         "--threads",
@@ -167,6 +174,19 @@ def epoch_batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator
     return batches
 
 
+def running_mean(
+    mean: dict[str, torch.Tensor] | None, count: int, state: dict[str, torch.Tensor]
+) -> tuple[dict[str, torch.Tensor], int]:
+    """Fold one more set of weights into an equal-weight running mean."""
+    if mean is None:
+        return {k: v.detach().clone() for k, v in state.items()}, 1
+    count += 1
+    for k, v in state.items():
+        if v.is_floating_point():
+            mean[k] += (v.detach() - mean[k]) / count
+    return mean, count
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
@@ -210,7 +230,8 @@ def main(argv: list[str] | None = None) -> dict:
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0 / (1.0 + args.lr_decay * epoch))
     gen = torch.Generator().manual_seed(args.seed)
 
-    history, best_f1, best_state, best_epoch = [], -1.0, None, 0
+    history, best_f1, best_state, best_epoch, best_kind = [], -1.0, None, 0, "raw"
+    averaged_state, averaged_count = None, 0
     started = time.time()
     for epoch in range(1, args.epochs + 1):
         epoch_started = time.time()
@@ -248,10 +269,28 @@ def main(argv: list[str] | None = None) -> dict:
                 "seconds": round(seconds, 1),
             }
         )
-        print(f"epoch {epoch}: loss {total_loss / seen:.4f}, valid F1 {valid_f1:.2f}, {seconds:.0f} s", flush=True)
         if valid_f1 > best_f1:
-            best_f1, best_epoch = valid_f1, epoch
+            best_f1, best_epoch, best_kind = valid_f1, epoch, "raw"
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        averaged_note = ""
+        if args.average_from and epoch >= args.average_from:
+            # Averaging the late SGD iterates finds a flatter point than any one of them (Izmailov et al. 2018).
+            averaged_state, averaged_count = running_mean(averaged_state, averaged_count, model.state_dict())
+            raw_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            model.load_state_dict(averaged_state)
+            averaged_f1 = entity_scores([tags for _, tags in valid], predict(model, [tokens for tokens, _ in valid]))[
+                "f1"
+            ]
+            model.load_state_dict(raw_state)
+            history[-1]["averaged_valid_f1"] = averaged_f1
+            averaged_note = f", averaged over {averaged_count} epochs {averaged_f1:.2f}"
+            if averaged_f1 > best_f1:
+                best_f1, best_epoch, best_kind = averaged_f1, epoch, f"mean of epochs {args.average_from}-{epoch}"
+                best_state = {k: v.clone() for k, v in averaged_state.items()}
+        print(
+            f"epoch {epoch}: loss {total_loss / seen:.4f}, valid F1 {valid_f1:.2f}{averaged_note}, {seconds:.0f} s",
+            flush=True,
+        )
         elapsed_min = (time.time() - started) / 60
         if args.time_limit and elapsed_min + seconds / 60 > args.time_limit and epoch < args.epochs:
             print(
@@ -281,7 +320,7 @@ def main(argv: list[str] | None = None) -> dict:
         "test_sentences": len(test),
     }
     print(
-        f"best epoch {best_epoch}: valid F1 {metrics['valid_f1']:.2f}, test F1 {metrics['test_f1']:.2f} "
+        f"best epoch {best_epoch} ({best_kind}): valid F1 {metrics['valid_f1']:.2f}, test F1 {metrics['test_f1']:.2f} "
         f"(P {metrics['test_precision']:.2f}, R {metrics['test_recall']:.2f})",
         flush=True,
     )
@@ -290,6 +329,7 @@ def main(argv: list[str] | None = None) -> dict:
     manifest = {
         "metrics": metrics,
         "epoch": best_epoch,
+        "weights": best_kind,
         "epochs_run": len(history),
         "parameters": count_parameters(model),
         "history": history,
