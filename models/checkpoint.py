@@ -24,6 +24,8 @@ REBUILD_COMMANDS = {
     "cnn": "python -m training.train_cnn",
     "speller": "python -m training.train_speller",
     "bilstm": "python -m training.train_ner",
+    "rnn": "python -m training.train_rnn",
+    "cnn_tagger": "python -m training.train_ner --encoder cnn",
 }
 
 

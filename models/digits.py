@@ -15,8 +15,9 @@ import torch
 from models import checkpoint
 from models.cnn import DigitCNN, DigitCNNConfig
 from models.preprocess import EmptyDrawingError, PreprocessSteps, preprocess
+from models.rnn import RowRNN, RowRNNConfig
 
-DIGIT_MODELS = {"cnn": (DigitCNN, DigitCNNConfig)}
+DIGIT_MODELS = {"cnn": (DigitCNN, DigitCNNConfig), "rnn": (RowRNN, RowRNNConfig)}
 # Below this top-class probability the page calls the guess unsure.
 UNSURE_BELOW = 0.7
 

@@ -58,19 +58,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def evaluate(model: DigitCNN, images: np.ndarray, labels: np.ndarray) -> dict:
-    model.eval()
-    return digit_metrics(classify(model, images), labels)
-
-
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    torch.manual_seed(args.seed)
-    np.random.seed(args.seed)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="cnn-dry-")) if args.dry_run else checkpoint.WEIGHTS_DIR)
-
+def mnist_splits(args: argparse.Namespace):
+    """MNIST with `--valid-size` training images held out (seeded), as tensors for training
+    and uint8 arrays for evaluation. --dry-run keeps a few batches and sets one epoch."""
     data = load(fetch(args.npz))
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(data.x_train))
@@ -83,6 +73,37 @@ def main(argv: list[str] | None = None) -> dict:
         x_train, y_train = x_train[: 4 * args.batch_size], y_train[: 4 * args.batch_size]
         x_valid, y_valid, x_test, y_test = x_valid[:500], y_valid[:500], x_test[:500], y_test[:500]
         args.epochs = 1
+    return data, (x_train, y_train), (x_valid, y_valid), (x_test, y_test)
+
+
+def evaluate(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray) -> dict:
+    model.eval()
+    return digit_metrics(classify(model, images), labels)
+
+
+def test_metrics(model: torch.nn.Module, x_test: np.ndarray, y_test: np.ndarray, valid_accuracy: float, valid_n: int):
+    test = evaluate(model, x_test, y_test)
+    piped, empty = preprocess_batch(x_test)
+    test_piped = digit_metrics(classify(model, piped), y_test, empty)
+    return {
+        "mnist_test_accuracy": test["accuracy"],
+        "mnist_test_n": test["n"],
+        "mnist_test_per_class_accuracy": test["per_class_accuracy"],
+        "mnist_test_accuracy_via_canvas_pipeline": test_piped["accuracy"],
+        "valid_accuracy": valid_accuracy,
+        "valid_n": valid_n,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    np.random.seed(args.seed)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="cnn-dry-")) if args.dry_run else checkpoint.WEIGHTS_DIR)
+
+    data, (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = mnist_splits(args)
 
     config = DigitCNNConfig()
     model = DigitCNN(config)
@@ -117,17 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
         history.append({"epoch": epoch, "train_loss": round(total_loss / seen, 5), "valid_accuracy": valid["accuracy"]})
         print(f"epoch {epoch}: train loss {total_loss / seen:.4f}, valid accuracy {valid['accuracy']:.4%}", flush=True)
 
-    test = evaluate(model, x_test, y_test)
-    piped, empty = preprocess_batch(x_test)
-    test_piped = digit_metrics(classify(model, piped), y_test, empty)
-    metrics = {
-        "mnist_test_accuracy": test["accuracy"],
-        "mnist_test_n": test["n"],
-        "mnist_test_per_class_accuracy": test["per_class_accuracy"],
-        "mnist_test_accuracy_via_canvas_pipeline": test_piped["accuracy"],
-        "valid_accuracy": history[-1]["valid_accuracy"],
-        "valid_n": len(y_valid),
-    }
+    metrics = test_metrics(model, x_test, y_test, history[-1]["valid_accuracy"], len(y_valid))
     print(json.dumps(metrics), flush=True)
 
     manifest = {
