@@ -5,9 +5,14 @@ Each token is embedded three ways and the three are concatenated:
 - its characters (a char-CNN, max-pooled: suffixes, capitals and digits of unseen words),
 - its casing class (all-caps, init-cap, lower, mixed, has-digit, punctuation, other),
   which restores what lowercasing threw away.
-The encoder reads the sentence (a BiLSTM now; `NERConfig.encoder` picks it, so a
-convolutional encoder can take its place), a linear layer turns each state into one
-score per tag, and a CRF picks the best tag sequence as a whole.
+The encoder reads the sentence and a linear layer turns each state into one score per tag.
+`NERConfig.encoder` picks the encoder:
+- "bilstm": a bidirectional LSTM, whose every state depends on the whole sentence, then a
+  CRF that picks the best tag sequence as a whole;
+- "cnn": stacked dilated 1-D convolutions (Strubell et al. 2017's ID-CNN block), whose state
+  for a token depends only on a fixed window around it, then an independent softmax per
+  token. No CRF here on purpose: forward-backward would carry information along the whole
+  sentence, and the window would no longer be the model's whole view.
 
 Pure PyTorch and numpy. Forward passes return every intermediate and store nothing on
 the module, so one cached model serves every session and thread.
@@ -33,8 +38,9 @@ from models.tokenizer import Token, sentences, tokenize
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
 CASES = ("<pad>", "lower", "init_cap", "all_caps", "mixed", "has_digit", "punct", "other")
 PAD, UNK = "<pad>", "<unk>"  # ids 0 and 1 of both the word and the character vocabularies
-ENCODERS = ("bilstm",)  # "cnn" (stacked dilated convolutions) comes with the convolutional tagger
-NER_MODELS = ("bilstm",)
+ENCODERS = ("bilstm", "cnn")
+# Model name on the command line and in the app -> file stem under weights/ (weights/cnn.pt is the digit CNN).
+NER_MODELS = {"bilstm": "bilstm", "cnn": "cnn_tagger"}
 _DIGITS = re.compile(r"\d")
 
 
@@ -50,8 +56,18 @@ class NERConfig:
     max_word_chars: int = 30  # longer tokens keep their first 30 characters
     case_dim: int = 10
     encoder: str = "bilstm"
-    hidden: int = 200  # per direction
+    hidden: int = 200  # BiLSTM: units per direction; CNN: channels per convolution
     dropout: float = 0.5
+    conv_kernel: int = 3  # CNN only
+    conv_dilations: tuple[int, ...] = (1, 2, 1)  # CNN only: one convolution per entry
+    crf: bool = True  # False: an independent softmax per token
+
+    @property
+    def window_radius(self) -> int | None:
+        """How many tokens to each side a CNN's state can see; None for the BiLSTM (all of them)."""
+        if self.encoder != "cnn":
+            return None
+        return sum(d * (self.conv_kernel // 2) for d in self.conv_dilations)
 
     @property
     def embedding_dim(self) -> int:
@@ -184,12 +200,39 @@ class BiLSTMEncoder(nn.Module):
         return states  # (B, T, 2 * hidden)
 
 
+class DilatedCNNEncoder(nn.Module):
+    """Stacked dilated Conv1d with ReLU. With kernel 3 and dilations (1, 2, 1), a token's state
+    sees 1 + 2 + 1 = 4 tokens to each side: a window of 9, and nothing beyond it."""
+
+    def __init__(self, input_dim: int, channels: int, kernel: int, dilations: tuple[int, ...], dropout: float):
+        super().__init__()
+        self.convs = nn.ModuleList(
+            nn.Conv1d(input_dim if i == 0 else channels, channels, kernel, padding=d * (kernel // 2), dilation=d)
+            for i, d in enumerate(dilations)
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.output_dim = channels
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        keep = mask.unsqueeze(1).to(x.dtype)  # (B, 1, T)
+        h = x.transpose(1, 2) * keep  # (B, D, T)
+        for i, conv in enumerate(self.convs):
+            if i:
+                h = self.dropout(h)
+            # Zero the padding after every layer, so a short sentence in a padded batch sees
+            # exactly what it would see alone.
+            h = torch.relu(conv(h)) * keep  # (B, C, T)
+        return h.transpose(1, 2)  # (B, T, C)
+
+
 def build_encoder(config: NERConfig) -> nn.Module:
     """The swappable middle: (B, T, D) embeddings + (B, T) mask -> (B, T, output_dim) states."""
     if config.encoder == "bilstm":
         return BiLSTMEncoder(config.embedding_dim, config.hidden)
-    # The convolutional tagger adds "cnn" here: stacked dilated Conv1d over (B, D, T) with a fixed
-    # receptive field, padding masked to zero, on the very same embeddings and char features.
+    if config.encoder == "cnn":
+        return DilatedCNNEncoder(
+            config.embedding_dim, config.hidden, config.conv_kernel, config.conv_dilations, config.dropout
+        )
     raise ValueError(f"unknown encoder {config.encoder!r}; choose from {ENCODERS}")
 
 
@@ -208,7 +251,7 @@ class NERTagger(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
         self.encoder = build_encoder(c)
         self.emission = nn.Linear(self.encoder.output_dim, len(c.tags))
-        self.crf = CRF(len(c.tags))
+        self.crf = CRF(len(c.tags)) if c.crf else None
 
     def embed(self, batch: NERBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(word (B, T, Dw), char features (B, T, F), case (B, T, Dk))."""
@@ -234,7 +277,23 @@ class NERTagger(nn.Module):
 
     def loss(self, batch: NERBatch) -> torch.Tensor:
         """Mean negative log-likelihood of the gold tag paths, per sentence."""
-        return self.crf.nll(self(batch).emissions, batch.tag_ids, batch.mask).mean()
+        emissions = self(batch).emissions  # (B, T, K)
+        if self.crf is not None:
+            return self.crf.nll(emissions, batch.tag_ids, batch.mask).mean()
+        token_nll = nn.functional.cross_entropy(emissions.transpose(1, 2), batch.tag_ids, reduction="none")  # (B, T)
+        return (token_nll * batch.mask).sum(1).mean()
+
+    def tag_log_probs(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, K) log p(tag at t | sentence): CRF marginals, or the per-token softmax."""
+        if self.crf is not None:
+            return self.crf.log_marginals(emissions, mask)
+        return emissions.log_softmax(dim=-1)
+
+    def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) best tags: the CRF's Viterbi path, or each token's own argmax."""
+        if self.crf is not None:
+            return self.crf.viterbi(emissions, mask)[0]
+        return emissions.argmax(dim=-1)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -262,7 +321,8 @@ def save_vocab(name: str, vocab: Vocab, weights_dir: Path | None = None) -> str:
 def load_tagger(name: str = "bilstm", weights_dir: Path | None = None) -> tuple[NERTagger, dict]:
     """(model in eval mode, manifest); raises checkpoint.WeightsError with the rebuild command."""
     if name not in NER_MODELS:
-        raise ValueError(f"unknown NER model {name!r}; choose from {NER_MODELS}")
+        raise ValueError(f"unknown NER model {name!r}; choose from {sorted(NER_MODELS)}")
+    name = NER_MODELS[name]
     manifest = checkpoint.read_manifest(name, weights_dir)
     path = vocab_path(name, weights_dir)
     rebuild = checkpoint.REBUILD_COMMANDS.get(name, "the training command in README.md")
@@ -306,8 +366,8 @@ def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, margin
             chunk = order[first : first + batch_size]
             batch = make_batch([model.vocab.encode(token_lists[i], max_chars) for i in chunk])
             emissions = model(batch).emissions  # (B, T, K)
-            best, _ = model.crf.viterbi(emissions, batch.mask)  # (B, T)
-            marg = model.crf.marginals(emissions, batch.mask).numpy() if marginals else None  # (B, T, K)
+            best = model.decode(emissions, batch.mask)  # (B, T)
+            marg = model.tag_log_probs(emissions, batch.mask).exp().numpy() if marginals else None  # (B, T, K)
             for row, i in enumerate(chunk):
                 n = len(token_lists[i])
                 paths[i] = best[row, :n].numpy().copy()
@@ -385,7 +445,7 @@ def attribute(model: NERTagger, tokens: list[str], position: int, tag: str) -> A
         inputs = embeddings.detach().clone().requires_grad_(True)
         with torch.enable_grad():
             _, emissions = model.encode(inputs, batch.mask)
-            log_marginal = model.crf.log_marginals(emissions, batch.mask)[0, position, k]
+            log_marginal = model.tag_log_probs(emissions, batch.mask)[0, position, k]
             (grad,) = torch.autograd.grad(log_marginal, inputs)
     contrib = (grad * inputs).detach()[0].numpy()  # (T, D)
     bounds = np.cumsum([0, c.word_dim, c.char_filters, c.case_dim])

