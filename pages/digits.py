@@ -28,7 +28,8 @@ except WeightsError as error:
 
 gallery = resources.gallery()
 state = st.session_state
-state.setdefault("digits_source", "canvas")
+# A shared link (?digits_gallery=N) opens on that gallery digit.
+state.setdefault("digits_source", "gallery" if "digits_gallery" in st.query_params else "canvas")
 state.setdefault("digits_canvas_version", 0)
 
 
@@ -78,11 +79,12 @@ with gallery_col:
         st.pills(
             "Gallery digit",
             options=list(range(len(gallery.images))),
-            format_func=lambda i: f"#{i + 1}",
+            format_func=lambda i: str(i + 1),  # also its value in a shared link: ?digits_gallery=4
             key="digits_gallery",
             on_change=use_gallery,
             width="stretch",
             wrap=True,
+            bind="query-params",
         )
 
 if state.digits_source == "gallery" and gallery is not None and state.get("digits_gallery") is not None:

@@ -9,7 +9,7 @@ from figures import text as fig
 from models.checkpoint import WeightsError
 from models.ner import attribute, tag
 from models.speller import correct_text, next_letter_distributions
-from ui import resources
+from ui import resources, url_state
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
@@ -105,12 +105,13 @@ else:
 st.header("2 · Token by token, and why")
 token_options = list(range(len(tagged.tokens)))
 entity_starts = [i for i, label in enumerate(tagged.tags) if label != "O"]
+url_state.token_choice("text_token", len(token_options), entity_starts[0] if entity_starts else 0)
 chosen = st.selectbox(
     "Token",
     token_options,
-    index=entity_starts[0] if entity_starts else 0,
     format_func=lambda i: f"{i}: {tagged.tokens[i]}  ({tagged.tags[i]})",
     key="text_token",
+    on_change=url_state.remember("text_token"),
 )
 sentence = [i for i, s in enumerate(tagged.sentence_ids) if s == tagged.sentence_ids[chosen]]
 first = sentence[0]
