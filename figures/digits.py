@@ -321,3 +321,57 @@ def filter_training_summary(filters: np.ndarray, train_loss: np.ndarray) -> str:
         f"weight moved by {change:.3f}, against an average starting size of {size:.3f}, and the median filter "
         f"ended with a cosine similarity of {float(np.median(cosine)):.2f} to where it began."
     )
+
+
+# ---------------------------------------------------------------- text alternatives
+# One caption per chart, carrying its key numbers, for anyone who cannot see the chart.
+
+
+def probability_caption(probs: np.ndarray) -> str:
+    probs = np.asarray(probs, dtype=np.float64)
+    top = np.argsort(-probs)[:3]
+    return "Probabilities, highest first: " + ", ".join(f"{d}: {probs[d]:.1%}" for d in top) + "."
+
+
+def pixel_grid_caption(image28: np.ndarray) -> str:
+    image = np.asarray(image28, dtype=np.float64)
+    inked = image > 0.1
+    if not inked.any():
+        return "28×28 input: no ink."
+    rows, cols = np.nonzero(inked)
+    total = image.sum()
+    centre_row = float((image.sum(1) * np.arange(28)).sum() / total)
+    centre_col = float((image.sum(0) * np.arange(28)).sum() / total)
+    return (
+        f"28×28 input: {int(inked.sum())} of 784 pixels inked, in rows {rows.min()}–{rows.max()} and columns "
+        f"{cols.min()}–{cols.max()}; centre of mass at row {centre_row:.1f}, column {centre_col:.1f}."
+    )
+
+
+def feature_map_caption(maps: np.ndarray, layer: str) -> str:
+    maps = np.asarray(maps, dtype=np.float32)
+    strength = maps.reshape(len(maps), -1).max(1)
+    strongest = int(strength.argmax())
+    silent = int((strength <= 0).sum())
+    return (
+        f"{layer}: {len(maps)} maps of {maps.shape[1]}×{maps.shape[2]}. The strongest is channel {strongest} "
+        f"(peak {strength[strongest]:.2f}); {silent} channels stay at zero for this input; "
+        f"{float((maps > 0).mean()):.0%} of all values are above zero after ReLU."
+    )
+
+
+def conv_window_caption(image28: np.ndarray, row: int, col: int) -> str:
+    padded = np.pad(np.asarray(image28, dtype=np.float32), 1)
+    patch = padded[row : row + 3, col : col + 3]
+    return (
+        f"The 3×3 window centred on row {row}, column {col}: pixel values from {patch.min():.2f} to "
+        f"{patch.max():.2f}, {int((patch > 0.1).sum())} of 9 inked."
+    )
+
+
+def conv_sweep_caption(feature_map: np.ndarray, row: int, col: int) -> str:
+    values = np.asarray(feature_map, dtype=np.float32).ravel()[: row * feature_map.shape[1] + col + 1]
+    return (
+        f"Filled {len(values)} of {feature_map.size} positions so far, up to row {row}, column {col}: values from "
+        f"{values.min():.2f} to {values.max():.2f}; {int((values > 0).sum())} positive, which ReLU keeps."
+    )

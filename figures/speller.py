@@ -133,3 +133,39 @@ def hidden_state_heatmap(word: str, hidden: np.ndarray) -> go.Figure:
         "yaxis": {"title": {"text": "hidden unit"}},
     }
     return figure([trace], layout)
+
+
+# ---------------------------------------------------------------- text alternatives
+
+
+def next_letter_caption(prefix: str, symbols: list[str], row: np.ndarray, typed: str | None) -> str:
+    row = np.asarray(row, dtype=np.float64)
+    top = np.argsort(-row)[:3]
+    expected = ", ".join(f"{symbols[i]} {row[i]:.0%}" for i in top)
+    typed_note = ""
+    if typed is not None and typed in symbols:
+        typed_note = f" The letter typed, {typed}, got {row[symbols.index(typed)]:.1%}."
+    return f"After “{prefix}” the RNN expects: {expected}.{typed_note}"
+
+
+def surprise_caption(word: str, symbols: list[str], probs: np.ndarray) -> str:
+    typed_p = typed_letter_probabilities(word, symbols, probs)[: len(word)]
+    if not len(typed_p) or np.all(np.isnan(typed_p)):
+        return ""
+    worst = int(np.nanargmin(typed_p))
+    surprises = int(np.sum(typed_p < SURPRISE_BELOW))
+    return (
+        f"Reading “{word}”, the RNN was most surprised by letter {worst + 1}, “{word[worst]}” "
+        f"({typed_p[worst]:.1%}); {surprises} letter{'s' if surprises != 1 else ''} fell below "
+        f"{SURPRISE_BELOW:.0%}."
+    )
+
+
+def hidden_caption(hidden: np.ndarray) -> str:
+    hidden = np.asarray(hidden, dtype=np.float64)
+    change = np.abs(np.diff(hidden, axis=0)).sum(1) if len(hidden) > 1 else np.zeros(1)
+    step = int(change.argmax()) + 1 if len(hidden) > 1 else 0
+    return (
+        f"{hidden.shape[1]} hidden units over {len(hidden)} steps, values from {hidden.min():.2f} to "
+        f"{hidden.max():.2f}; the memory changed most at step {step}."
+    )

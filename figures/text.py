@@ -108,3 +108,29 @@ def attribution_bars(tokens: list[str], scores: np.ndarray, position: int, tag: 
         "showlegend": False,
     }
     return figure([trace], layout)
+
+
+# ---------------------------------------------------------------- text alternatives
+
+
+def marginals_caption(tokens: list[str], marginals: np.ndarray, tag_names: tuple[str, ...]) -> str:
+    """The most probable tag of every non-O token, and the least sure token."""
+    marginals = np.asarray(marginals, dtype=np.float64)
+    best = marginals.argmax(1)
+    named = [f"{tokens[i]} {tag_names[k]} {marginals[i, k]:.0%}" for i, k in enumerate(best) if tag_names[k] != "O"]
+    unsure = int(marginals.max(1).argmin())
+    return (
+        ("Tagged tokens: " + "; ".join(named) + ". " if named else "Every token is most likely O (no entity). ")
+        + f"Least sure: “{tokens[unsure]}”, {marginals[unsure].max():.0%} for {tag_names[best[unsure]]}."
+    )
+
+
+def attribution_caption(tokens: list[str], scores: np.ndarray, position: int) -> str:
+    scores = np.asarray(scores, dtype=np.float64)
+    order = np.argsort(-scores)
+    pushes = [f"{tokens[i]} ({scores[i]:+.2f})" for i in order[:3] if scores[i] > 0]
+    against = [f"{tokens[i]} ({scores[i]:+.2f})" for i in order[::-1][:2] if scores[i] < 0]
+    return (
+        f"For “{tokens[position]}”, the strongest pushes for its label: {', '.join(pushes) or 'none'}; "
+        f"against it: {', '.join(against) or 'none'}."
+    )

@@ -7,7 +7,7 @@ from streamlit_drawable_canvas import st_canvas
 from figures import digits as fig
 from models.checkpoint import WeightsError
 from models.digits import EmptyDrawingError, conv_step, predict
-from ui import resources
+from ui import charts, resources
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
@@ -123,7 +123,11 @@ with prediction_col:
             )
         if source_note:
             st.caption(source_note)
-        st.plotly_chart(fig.probability_bars(analysis.probs, analysis.unsure), key="digits_probs")
+        charts.show(
+            fig.probability_bars(analysis.probs, analysis.unsure),
+            "digits_probs",
+            fig.probability_caption(analysis.probs),
+        )
 
 if result is not None:
     steps = result.steps
@@ -138,7 +142,7 @@ if result is not None:
     steps_col, grid_col = st.columns([3, 1.4], vertical_alignment="center")
     captions, step_pictures = zip(*fig.step_images(steps), strict=True)
     steps_col.image(list(step_pictures), caption=list(captions), width=fig.STEP_DISPLAY)
-    grid_col.plotly_chart(fig.pixel_grid(steps.final), key="digits_pixels")
+    charts.show(fig.pixel_grid(steps.final), "digits_pixels", fig.pixel_grid_caption(steps.final), grid_col)
 
 # ---------------------------------------------------------------- filters and feature maps
 st.header("2 · Filters and feature maps")
@@ -151,7 +155,7 @@ if history is None:
     st.warning("weights/cnn_filters.npz is missing: run `python -m training.train_cnn` to save the snapshots.")
 else:
     filter_figure, training_summary = history
-    st.plotly_chart(filter_figure, key="digits_filters")
+    charts.show(filter_figure, "digits_filters")  # the summary below is its text alternative
     st.markdown(training_summary)
 
 if result is not None:
@@ -161,7 +165,11 @@ if result is not None:
         layer = st.segmented_control(
             "Layer", options=list(feature_maps), default="conv1", key="digits_layer", required=True
         )
-        st.plotly_chart(fig.feature_map_grid(feature_maps[layer], layer), key="digits_feature_maps")
+        charts.show(
+            fig.feature_map_grid(feature_maps[layer], layer),
+            "digits_feature_maps",
+            fig.feature_map_caption(feature_maps[layer], layer),
+        )
         st.caption(
             "Deeper layers see larger parts of the digit at lower resolution: conv3 and conv4 work at 14×14, "
             "conv5 at 7×7. Hover to read a channel's value."
@@ -193,8 +201,15 @@ if result is not None:
             f"**{max(network_value, 0.0):.3f}**."
         )
         window_col, sweep_col = st.columns(2)
-        window_col.plotly_chart(fig.conv_window(image28, row, col), key="digits_window")
-        sweep_col.plotly_chart(fig.conv_sweep(conv1_pre[channel], row, col), key="digits_sweep")
+        charts.show(
+            fig.conv_window(image28, row, col), "digits_window", fig.conv_window_caption(image28, row, col), window_col
+        )
+        charts.show(
+            fig.conv_sweep(conv1_pre[channel], row, col),
+            "digits_sweep",
+            fig.conv_sweep_caption(conv1_pre[channel], row, col),
+            sweep_col,
+        )
         st.caption(
             "The same 3×3 filter visits every position (zero-padded at the border): move the row and column to sweep "
             "it across the image and watch the feature map fill in, in reading order."

@@ -9,41 +9,19 @@ from figures import text as fig
 from models.checkpoint import WeightsError
 from models.ner import attribute, tag
 from models.speller import correct_text, next_letter_distributions
-from ui import resources, url_state
+from ui import charts, resources, url_state
+from ui.examples import ROOSEVELT, TEXT_PRESETS
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
 
 MAX_CHARS = 20_000
-ROOSEVELT = (
-    "President Roosevelt was one of the most influential presidents in American history. "
-    "However, Roosevelt Street in Manhattan was not named after him."
-)
-PRESETS = {
-    "The article's example": ROOSEVELT,
-    "News": (
-        "The European Commission said on Thursday it disagreed with German advice to consumers to shun "
-        "British lamb until scientists determine whether mad cow disease can be transmitted to sheep."
-    ),
-    "Sports result": (
-        "Manchester United beat Juventus 2-1 at Old Trafford on Wednesday, with goals from Ryan Giggs "
-        "and Eric Cantona, to top Group C of the Champions League."
-    ),
-    "Same word, new type": (
-        "Jordan scored 30 points for Chicago. Jordan signed a peace treaty with Israel. "
-        "Paris Hilton flew to Paris to visit the Hilton headquarters."
-    ),
-    "Typos": (
-        "Roosevelt Street in Manhattan was not named after him, but the networc of streets arround it "
-        "was planed by the city in 1811, and pepole still beleive otherwise."
-    ),
-}
 state = st.session_state
 
 
 def use_preset() -> None:
     if state.get("text_preset"):
-        state.text_input = PRESETS[state.text_preset]
+        state.text_input = TEXT_PRESETS[state.text_preset]
 
 
 def apply_corrections(corrections: list[tuple[int, int, str]]) -> None:
@@ -71,7 +49,7 @@ except WeightsError as error:
     st.error(str(error))
     st.stop()
 
-st.pills("Examples", options=list(PRESETS), key="text_preset", on_change=use_preset)
+st.pills("Examples", options=list(TEXT_PRESETS), key="text_preset", on_change=use_preset)
 text = st.text_area("Your text", value=ROOSEVELT, key="text_input", height=110, bind="query-params")
 
 if len(text) > MAX_CHARS:
@@ -116,16 +94,19 @@ chosen = st.selectbox(
 sentence = [i for i, s in enumerate(tagged.sentence_ids) if s == tagged.sentence_ids[chosen]]
 first = sentence[0]
 tokens = [tagged.tokens[i] for i in sentence]
-st.plotly_chart(fig.tag_probability_heatmap(tokens, tagged.marginals[sentence], tagged.tag_names), key="text_marginals")
+charts.show(
+    fig.tag_probability_heatmap(tokens, tagged.marginals[sentence], tagged.tag_names),
+    "text_marginals",
+    fig.marginals_caption(tokens, tagged.marginals[sentence], tagged.tag_names),
+)
 label = tagged.tags[chosen]
 explained = attribute(model, tokens, chosen - first, label)
-st.plotly_chart(
+charts.show(
     fig.attribution_bars(tokens, explained.scores, chosen - first, label, explained.probability),
-    key="text_attribution",
-)
-st.caption(
-    "Gradient × input: how much each word's embedding raises (red) or lowers (blue) the log-probability of the "
-    "chosen token's label. The BiLSTM reads the whole sentence, so words far away can matter."
+    "text_attribution",
+    fig.attribution_caption(tokens, explained.scores, chosen - first)
+    + " Gradient × input: how much each word's embedding raises (red) or lowers (blue) the log-probability of the "
+    "chosen token's label. The BiLSTM reads the whole sentence, so words far away can matter.",
 )
 
 # ---------------------------------------------------------------- autocorrect
@@ -180,9 +161,21 @@ def watch_section(flagged_words: list[str]) -> None:
     )  # fmt: skip
     typed = letters[position] if position < len(letters) else "$"
     bars_col, heat_col = st.columns([1, 1.4])
-    bars_col.plotly_chart(spell_fig.next_letter_bars(letters[:position], symbols, probs[position], typed))
-    heat_col.plotly_chart(spell_fig.next_letter_heatmap(letters, symbols, probs))
-    st.plotly_chart(spell_fig.hidden_state_heatmap(letters, hidden))
+    charts.show(
+        spell_fig.next_letter_bars(letters[:position], symbols, probs[position], typed),
+        "text_next_letter",
+        spell_fig.next_letter_caption(letters[:position], symbols, probs[position], typed),
+        bars_col,
+    )
+    charts.show(
+        spell_fig.next_letter_heatmap(letters, symbols, probs),
+        "text_next_letter_map",
+        spell_fig.surprise_caption(letters, symbols, probs),
+        heat_col,
+    )
+    charts.show(
+        spell_fig.hidden_state_heatmap(letters, hidden), "text_speller_hidden", spell_fig.hidden_caption(hidden)
+    )
     st.caption(
         "The RNN carries a memory of every letter so far in its hidden state, and from it predicts the next letter. "
         "A typed letter it found unlikely is a hint of a typo; the corrector weighs that with how common each "

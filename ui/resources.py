@@ -99,3 +99,15 @@ def speller():
     for parameter in corrector.model.parameters():
         parameter.requires_grad_(False)
     return corrector, manifest
+
+
+@st.cache_resource
+def measured_json(name: str) -> dict | None:
+    """A results file written by a measuring script under weights/ (robustness.json, ner_speed.json),
+    read once; None when missing or unreadable. Shared: callers must not modify it."""
+    import json
+
+    try:
+        return json.loads((checkpoint.WEIGHTS_DIR / name).read_text())
+    except (OSError, ValueError):
+        return None

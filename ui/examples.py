@@ -1,0 +1,38 @@
+"""Example texts shared by the pages and the presentation sequence."""
+
+ROOSEVELT = (
+    "President Roosevelt was one of the most influential presidents in American history. "
+    "However, Roosevelt Street in Manhattan was not named after him."
+)
+NEWS = (
+    "The European Commission said on Thursday it disagreed with German advice to consumers to shun "
+    "British lamb until scientists determine whether mad cow disease can be transmitted to sheep."
+)
+SPORTS = (
+    "Manchester United beat Juventus 2-1 at Old Trafford on Wednesday, with goals from Ryan Giggs "
+    "and Eric Cantona, to top Group C of the Champions League."
+)
+SAME_WORD = (
+    "Jordan scored 30 points for Chicago. Jordan signed a peace treaty with Israel. "
+    "Paris Hilton flew to Paris to visit the Hilton headquarters."
+)
+TYPOS = (
+    "Roosevelt Street in Manhattan was not named after him, but the networc of streets arround it "
+    "was planed by the city in 1811, and pepole still beleive otherwise."
+)
+# The word that decides the label lies more than the CNN tagger's 4 words away.
+FAR_CLUE = "Jordan, who had spent most of the long and difficult season on the bench with injuries, scored 30 points."
+
+TEXT_PRESETS = {
+    "The article's example": ROOSEVELT,
+    "News": NEWS,
+    "Sports result": SPORTS,
+    "Same word, new type": SAME_WORD,
+    "Typos": TYPOS,
+}
+COMPARE_PRESETS = {
+    "The article's example": ROOSEVELT,
+    "The clue is far away": FAR_CLUE,
+    "Same word, new type": SAME_WORD,
+    "News": NEWS,
+}
