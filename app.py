@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui import presentation
 from ui.timing import timed_run
 
 st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide")
@@ -10,8 +11,22 @@ PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
     st.Page("pages/text.py", title="Type text → RNN", icon="⌨️", url_path="text"),
+    st.Page("pages/compare.py", title="CNN vs RNN, side by side", icon="⚖️", url_path="compare"),
 ]
 
-page = st.navigation(PAGES)
+presenting = presentation.active()
+page = st.navigation(PAGES, position="hidden" if presenting else "sidebar")
+if presenting:
+    st.html(presentation.style())
+    presentation.controls()
+else:
+    st.sidebar.toggle(
+        "Presentation mode",
+        key="present_toggle",
+        value=False,
+        on_change=presentation.start,
+        help="For a projector: larger text and charts, no sidebar, and a prepared sequence of examples. "
+        "Or add ?present=1 to any link.",
+    )
 with timed_run(page.url_path or "home"):
     page.run()

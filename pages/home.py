@@ -28,3 +28,8 @@ st.caption(
     "Type a sentence and see the names in it labelled by a bidirectional LSTM with a CRF: who is a person, what is "
     "a place. Hover for the tagger's confidence, and ask which words made it choose each label."
 )
+st.page_link("pages/compare.py", label="CNN vs RNN, side by side", icon="⚖️")
+st.caption(
+    "The same digit through a CNN and a row-by-row RNN, the same sentence through a convolutional tagger and the "
+    "BiLSTM: what each sees, how each decides, and their size, accuracy and speed, all measured."
+)

@@ -236,3 +236,29 @@ def app_with_weights(required: Sequence[str], rebuild: str) -> Iterator[str]:
         skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `{rebuild}`")
     with streamlit_server(env={"CNNRNN_WEIGHTS": None}) as url:
         yield url
+
+
+def touch_strokes(page, strokes: Sequence[Stroke], pixels_per_move: float = 10.0) -> None:
+    """Draw each stroke with a finger: real touch events through Chromium's input pipeline
+    (DevTools Input.dispatchTouchEvent), as a phone sends them, not mouse events."""
+    canvas = canvas_locator(page)
+    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    scale_x, scale_y = box["width"] / CANVAS_SIZE, box["height"] / CANVAS_SIZE
+    session = page.context.new_cdp_session(page)
+
+    def touch(kind: str, x: float | None = None, y: float | None = None) -> None:
+        points = [] if x is None else [{"x": box["x"] + x * scale_x, "y": box["y"] + y * scale_y, "id": 1}]
+        session.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    for stroke in strokes:
+        (x0, y0), *rest = stroke
+        touch("touchStart", x0, y0)
+        for x, y in rest:
+            steps = max(1, round(np.hypot(x - x0, y - y0) / pixels_per_move))
+            for t in np.linspace(0, 1, steps + 1)[1:]:
+                touch("touchMove", x0 + (x - x0) * t, y0 + (y - y0) * t)
+            x0, y0 = x, y
+        touch("touchEnd")
+    session.detach()

@@ -1,0 +1,358 @@
+"""CNN vs RNN on the same input: a digit through a CNN and a row-by-row LSTM, a sentence through
+a convolutional tagger and the BiLSTM-CRF."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from figures import compare as fig
+from figures import digits as digit_fig
+from figures import measured
+from figures import speller as spell_fig
+from figures import text as text_fig
+from models.checkpoint import WeightsError
+from models.compare import compare_digit, compare_text
+from models.digits import EmptyDrawingError
+from models.ner import attribute
+from ui import charts, resources, url_state
+from ui.examples import COMPARE_PRESETS, ROOSEVELT
+from ui.navigation import ensure_app_navigation
+
+ensure_app_navigation()
+
+CANVAS_SIZE = 280
+MAX_CHARS = 20_000
+# Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
+DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
+state = st.session_state
+
+st.title("CNN vs RNN, side by side")
+st.caption(
+    "The heart of the article: a CNN looks at a fixed window all at once; an RNN reads a sequence step by step, "
+    "carrying what it has seen. Here the same input goes through one of each, and everything shown is computed "
+    "live or measured by a script on held-out data."
+)
+digits_tab, text_tab = st.tabs([DIGITS_TAB, TEXT_TAB], key="compare_tab", on_change="rerun", bind="query-params")
+
+
+def model_table(rows: list[dict]) -> None:
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"compare_table_{rows[0]['model']}")
+
+
+# ================================================================ digits
+def digits_view() -> None:
+    try:
+        cnn, cnn_manifest = resources.digit_model("cnn")
+        rnn, rnn_manifest = resources.digit_model("rnn")
+    except WeightsError as error:
+        st.error(str(error))
+        return
+    gallery = resources.gallery()
+    state.setdefault("compare_source", "gallery")
+    state.setdefault("compare_canvas_version", 0)
+
+    def use_canvas() -> None:
+        state.compare_source = "canvas"
+
+    def use_gallery() -> None:
+        state.compare_source = "gallery"
+
+    def clear_canvas() -> None:
+        state.compare_canvas_version += 1
+        state.pop("compare_drawing", None)
+        state.compare_source = "canvas"
+
+    draw_col, pick_col = st.columns([1, 1.6], gap="medium")
+    with draw_col:
+        canvas = st_canvas(
+            stroke_width=18,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"compare_canvas_{state.compare_canvas_version}",
+            on_change=use_canvas,
+        )
+        st.button("Clear the canvas", key="compare_clear", on_click=clear_canvas, icon=":material/ink_eraser:")
+        if canvas.image_data is not None:
+            state.compare_drawing = canvas.image_data  # (280, 280, 4) RGBA
+    with pick_col:
+        if gallery is None:
+            st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
+        else:
+            st.image(resources.gallery_sheet_png(), width="stretch", caption="Digits from the MNIST test set")
+            st.pills(
+                "Gallery digit",
+                options=list(range(len(gallery.images))),
+                default=0,
+                format_func=lambda i: str(i + 1),
+                key="compare_gallery",
+                on_change=use_gallery,
+                width="stretch",
+                bind="query-params",
+            )
+
+    image, note = None, ""
+    if state.compare_source == "canvas" and state.get("compare_drawing") is not None:
+        image = state.compare_drawing
+        note = "your drawing"
+    elif gallery is not None and state.get("compare_gallery") is not None:
+        picked = state.compare_gallery
+        image = gallery.images[picked]
+        note = f"gallery digit #{picked + 1}, labelled {gallery.labels[picked]}"
+    try:
+        result = compare_digit(cnn, rnn, image) if image is not None else None
+    except EmptyDrawingError:
+        result = None
+    if result is None:
+        st.info("✏️ Draw a digit on the canvas, or pick one from the gallery, to send it through both networks.")
+        return
+
+    cnn_col, rnn_col = st.columns(2)
+    cnn_col.metric("The CNN says", str(result.cnn.prediction), f"{result.cnn.confidence:.0%} sure", delta_arrow="off")
+    rnn_col.metric(
+        "The row-by-row RNN says", str(result.rnn.prediction), f"{result.rnn.probs.max():.0%} sure", delta_arrow="off"
+    )
+    st.caption(f"Input: {note}, after the same preprocessing to 28×28 for both.")
+    model_table(
+        [
+            {
+                "model": "CNN (5 conv layers)",
+                "parameters": f"{cnn_manifest.get('parameters', 0):,}",
+                "MNIST test accuracy": f"{cnn_manifest['metrics']['mnist_test_accuracy']:.2%}",
+                "time for this digit (ms)": round(result.cnn_ms, 2),
+            },
+            {
+                "model": "RNN (2-layer LSTM over 28 rows)",
+                "parameters": f"{rnn_manifest.get('parameters', 0):,}",
+                "MNIST test accuracy": f"{rnn_manifest['metrics']['mnist_test_accuracy']:.2%}",
+                "time for this digit (ms)": round(result.rnn_ms, 2),
+            },
+        ]
+    )
+    st.caption(
+        "Accuracy on the 10,000 MNIST test images, from each model's manifest (`python -m training.evaluate digits "
+        "--model cnn` / `--model rnn`). Time: one forward pass on this server, median of 5, measured just now."
+    )
+
+    st.subheader("How the RNN decides, row by row")
+    settled = result.rnn.settled_row()
+
+    @st.fragment
+    def reading_section() -> None:
+        rows = st.slider(
+            "Rows read",
+            1,
+            28,
+            28 if settled is None else min(28, settled),
+            key="compare_rows",
+            help="Drag to replay the RNN's reading: it sees the rows above the line, nothing below.",
+        )
+        probs = result.rnn.step_probs[rows - 1]
+        image_col, lines_col = st.columns([1, 2])
+        charts.show(fig.rows_read_image(result.steps.final, rows), "compare_rows_image", container=image_col)
+        charts.show(fig.step_probability_lines(result.rnn.step_probs, rows), "compare_lines", container=lines_col)
+        st.caption(
+            f"After {rows} of 28 rows the RNN's best guess is **{int(probs.argmax())}** ({probs.max():.0%}). "
+            + (
+                f"Its final answer, {result.rnn.prediction}, is on top from row {settled} on."
+                if settled
+                else "It only settles on its answer at the very last row."
+            )
+        )
+        charts.show(
+            fig.row_hidden_heatmap(result.rnn.hidden, rows),
+            "compare_hidden",
+            f"Each column is the RNN's memory after one more row: {result.rnn.hidden.shape[1]} numbers that must "
+            "summarise everything above the line. Rows it has not read yet are faded. "
+            + spell_fig.hidden_caption(result.rnn.hidden).replace("steps", "rows").replace("step", "row"),
+        )
+
+    reading_section()
+    st.markdown(
+        "**What to notice.** The RNN never sees the digit whole: it reads one row of 28 pixels at a time, top to "
+        "bottom, and carries a summary forward. Its guess changes as strokes appear: a 7 and a 9 look alike until "
+        "the bottom half. The CNN instead looks at every 3×3 patch of the image at once, with the same filters "
+        "everywhere, and builds larger shapes layer by layer."
+    )
+
+    st.subheader("What the CNN sees: feature maps")
+
+    @st.fragment
+    def maps_section() -> None:
+        maps = result.cnn.feature_maps
+        layer = st.segmented_control("Layer", list(maps), default="conv1", key="compare_layer", required=True)
+        charts.show(
+            digit_fig.feature_map_grid(maps[layer], layer),
+            "compare_maps",
+            digit_fig.feature_map_caption(maps[layer], layer),
+        )
+
+    maps_section()
+
+    st.subheader("Robustness: shift, rotate, hide rows")
+    robustness = resources.measured_json("robustness.json")
+    if robustness is None:
+        st.warning("weights/robustness.json is missing: run `python -m training.robustness`.")
+        return
+    curves = list(robustness["models"]["cnn"]["curves"])
+    names = {
+        "shift_x": "Horizontal shift",
+        "shift_y": "Vertical shift",
+        "rotation": "Rotation",
+        "occlude_top": "Rows hidden from the top",
+        "occlude_bottom": "Rows hidden from the bottom",
+    }
+    curve = st.segmented_control(
+        "Perturbation", curves, default=curves[0], format_func=lambda c: names.get(c, c), key="compare_curve",
+        required=True,
+    )  # fmt: skip
+    charts.show(
+        measured.robustness_figure(robustness, curve),
+        "compare_robustness",
+        measured.robustness_caption(robustness, curve) + f" Command: `{robustness['command']}`.",
+    )
+    st.markdown(
+        "**What to notice.** Convolution applies the same filter at every position, so a CNN shrugs off small "
+        "shifts; the row RNN learned where strokes start in time, so moving the digit moves everything it expects. "
+        "Hiding the last rows starves the RNN of its final steps, while hiding the first rows leaves it time to "
+        "recover."
+    )
+
+
+# ================================================================ text
+def use_text_preset() -> None:
+    if state.get("compare_preset"):
+        state.compare_text = COMPARE_PRESETS[state.compare_preset]
+
+
+def text_view() -> None:
+    try:
+        cnn, cnn_manifest = resources.ner_tagger("cnn")
+        rnn, rnn_manifest = resources.ner_tagger("bilstm")
+    except WeightsError as error:
+        st.error(str(error))
+        return
+    st.pills("Examples", list(COMPARE_PRESETS), key="compare_preset", on_change=use_text_preset)
+    text = st.text_area("Your text", value=ROOSEVELT, key="compare_text", height=90, bind="query-params")
+    if len(text) > MAX_CHARS:
+        st.warning(f"Your text has {len(text):,} characters: only the first {MAX_CHARS:,} are tagged.")
+        text = text[:MAX_CHARS]
+    if not text.strip():
+        st.info("✍️ Type or paste some English text, or pick an example, to compare the two taggers.")
+        return
+
+    result = compare_text(cnn, rnn, text)
+    radius = result.window_radius
+    st.html(text_fig.legend_html())
+    cnn_col, rnn_col = st.columns(2)
+    with cnn_col:
+        st.markdown(f"**CNN tagger** · sees {radius} words each side · {result.cnn_ms:.1f} ms")
+        st.html(text_fig.entity_html(text, result.cnn.entities))
+    with rnn_col:
+        st.markdown(f"**BiLSTM-CRF** · reads the whole sentence · {result.rnn_ms:.1f} ms")
+        st.html(text_fig.entity_html(text, result.rnn.entities))
+    differing = result.differing_tokens
+    st.caption(
+        f"The two disagree on {len(differing)} of {len(result.rnn.tokens)} tokens."
+        if differing
+        else "The two agree on every token here."
+    )
+
+    tokens_all = result.rnn.tokens
+    default = differing[0] if differing else next((i for i, t in enumerate(result.rnn.tags) if t != "O"), 0)
+    url_state.token_choice("compare_token", len(tokens_all), default)
+    chosen = st.selectbox(
+        "Token to explain",
+        list(range(len(tokens_all))),
+        format_func=lambda i: f"{i}: {tokens_all[i]}  (CNN {result.cnn.tags[i]}, BiLSTM {result.rnn.tags[i]})",
+        key="compare_token",
+        on_change=url_state.remember("compare_token"),
+    )
+    sentence = [i for i, s in enumerate(result.rnn.sentence_ids) if s == result.rnn.sentence_ids[chosen]]
+    first = sentence[0]
+    tokens = [tokens_all[i] for i in sentence]
+    st.html(fig.label_diff_html(tokens, [result.cnn.tags[i] for i in sentence], [result.rnn.tags[i] for i in sentence]))
+    position = chosen - first
+    cnn_explained = attribute(cnn, tokens, position, result.cnn.tags[chosen])
+    rnn_explained = attribute(rnn, tokens, position, result.rnn.tags[chosen])
+    charts.show(
+        fig.receptive_field_bars(tokens, cnn_explained.scores, rnn_explained.scores, position, radius), "compare_reach"
+    )
+    reach = fig.reach_summary(cnn_explained.scores, rnn_explained.scores, position, radius)
+    outside = (
+        f"{reach['words_outside']} words of this sentence lie outside the CNN's window: their influence on the CNN "
+        f"is exactly {reach['cnn_outside_total']:g}, while they carry {reach['rnn_outside_share']:.0%} of the "
+        "BiLSTM's."
+        if reach["words_outside"]
+        else "The whole sentence fits inside the CNN's window here: pick a longer one to see the difference."
+    )
+    st.caption(
+        f"Gradient × input for “{tokens[position]}”: the CNN labels it {cnn_explained.tag} "
+        f"({cnn_explained.probability:.0%}), the BiLSTM {rnn_explained.tag} ({rnn_explained.probability:.0%}). "
+        f"The CNN's influence reaches {reach['cnn_farthest']} words away, the BiLSTM's {reach['rnn_farthest']}. "
+        + outside
+    )
+    st.markdown(
+        "**What to notice.** The convolutional tagger decides each word's label from a fixed window of "
+        f"{2 * radius + 1} words around it, and nothing else: words outside have no effect at all, however telling. "
+        "The BiLSTM reads "
+        "the whole sentence in both directions and carries what it read, so a clue at the far end can still change a "
+        "label. In the article's example both see “President” and “Street”, right next to each Roosevelt."
+    )
+
+    st.subheader("Size, accuracy and speed")
+    model_table(
+        [
+            {
+                "model": f"CNN tagger ({len(cnn.config.conv_dilations)} dilated convolutions)",
+                "parameters": f"{cnn_manifest.get('parameters', 0):,}",
+                "CoNLL-2003 test F1": f"{cnn_manifest['metrics']['test_f1']:.2f}",
+                "time for this text (ms)": round(result.cnn_ms, 1),
+            },
+            {
+                "model": "BiLSTM-CRF",
+                "parameters": f"{rnn_manifest.get('parameters', 0):,}",
+                "CoNLL-2003 test F1": f"{rnn_manifest['metrics']['test_f1']:.2f}",
+                "time for this text (ms)": round(result.rnn_ms, 1),
+            },
+        ]
+    )
+    st.caption(
+        "F1: entity-level exact match on the CoNLL-2003 test set, as conlleval counts it (`python -m "
+        "training.evaluate ner --model cnn` / `--model bilstm`). Both share the same word vectors and character "
+        "features, which hold most of the parameters. Time: tagging your text on this server, median of 3."
+    )
+    speed = resources.measured_json("ner_speed.json")
+    if speed is None:
+        st.warning("weights/ner_speed.json is missing: run `python benchmarks/ner_speed.py`.")
+        return
+
+    @st.fragment
+    def speed_section() -> None:
+        threads = st.segmented_control(
+            "CPU threads", [1, 2], default=1, key="compare_threads", required=True,
+            help="A convolution works on every position at once, so it can use more cores; a recurrence cannot.",
+        )  # fmt: skip
+        charts.show(
+            measured.speed_figure(speed, threads, "encoder"),
+            "compare_speed",
+            measured.speed_caption(speed, threads, "encoder") + f" Command: `{speed['command']}`.",
+        )
+
+    speed_section()
+    st.markdown(
+        "**What to notice.** The BiLSTM must finish word t before it can start word t+1, so its time grows step by "
+        "step with the sentence. The convolution computes every position with one matrix product per layer, so "
+        "long sentences cost it little more than short ones."
+    )
+
+
+if digits_tab.open:
+    with digits_tab:
+        digits_view()
+if text_tab.open:
+    with text_tab:
+        text_view()

@@ -1,0 +1,116 @@
+"""The classroom features in headless Chromium: touch drawing on a phone, presentation mode,
+shared links, and the keyboard.
+
+Skips when Chromium or Playwright is missing, except under CI, where that is a failure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+
+from tests.browser import REPO_ROOT, app_with_weights, digit_strokes, touch_strokes, wait_for_idle_script
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 60_000
+REQUIRED_WEIGHTS = ("cnn.pt", "cnn.json", "mnist_gallery.npz", "bilstm.pt", "bilstm.json", "speller.pt")
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    with app_with_weights(REQUIRED_WEIGHTS, "python -m training.train_cnn && python -m training.train_ner") as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    page.close()
+
+
+def metric_value(page, label: str) -> str:
+    name = page.locator('[data-testid="stMetricLabel"]').filter(has_text=label)
+    value = page.locator('[data-testid="stMetric"]').filter(has=name).locator('[data-testid="stMetricValue"]')
+    value.wait_for(state="visible")
+    return value.inner_text().strip()
+
+
+def gallery_labels() -> np.ndarray:
+    with np.load(REPO_ROOT / "weights" / "mnist_gallery.npz") as gallery:
+        return gallery["labels"]
+
+
+def test_touch_drawing_on_a_phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{app_url}/digits")
+        page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+        touch_strokes(page, digit_strokes()["7"])
+        assert metric_value(page, "Prediction") == "7"
+        # The page fits the phone: no sideways scrolling.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
+
+
+def test_shared_link_opens_the_same_gallery_digit(page, app_url):
+    number = 22
+    page.goto(f"{app_url}/digits?digits_gallery={number}")
+    assert metric_value(page, "Prediction") == str(gallery_labels()[number - 1])
+    selected = page.get_by_role("radiogroup", name="Gallery digit").locator('[aria-checked="true"]')
+    assert selected.inner_text().strip() == str(number)
+
+
+def test_shared_link_opens_the_same_text_and_token(page, app_url):
+    text = "Angela Merkel met Emmanuel Macron in Berlin on Monday."
+    page.goto(f"{app_url}/text?text_input={quote(text)}&text_token=6")
+    assert page.get_by_label("Your text").input_value() == text
+    wait_for_idle_script(page)
+    assert page.get_by_role("combobox", name="Token").input_value().startswith("6: Berlin")
+
+
+def test_gallery_digit_can_be_chosen_with_the_keyboard(page, app_url):
+    page.goto(f"{app_url}/digits")
+    page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+    pills = page.get_by_role("radiogroup", name="Gallery digit")
+    pills.get_by_role("radio", name="3", exact=True).focus()
+    page.keyboard.press("Enter")
+    assert metric_value(page, "Prediction") == str(gallery_labels()[2])
+    page.keyboard.press("Tab")  # focus moves on: nothing traps the keyboard
+    assert page.evaluate("document.activeElement !== document.body")
+
+
+def test_presentation_mode_steps_through_the_examples(page, app_url):
+    page.goto(f"{app_url}/?present=1")
+    wait_for_idle_script(page)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    font = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert font >= 20
+    page.get_by_role("link", name="Start").click()
+    page.get_by_text("1 / 8").wait_for()
+    assert metric_value(page, "Prediction") == str(gallery_labels()[0])
+    page.get_by_role("link", name="Next").click()
+    page.get_by_text("2 / 8").wait_for()
+    page.get_by_role("link", name="Next").click()
+    page.get_by_text("3 / 8").wait_for()
+    assert "Roosevelt Street" in page.get_by_label("Your text").input_value()
+    page.get_by_role("link", name="Previous").click()
+    page.get_by_text("2 / 8").wait_for()
+    page.get_by_role("button", name="Exit").click()
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible")
+    assert "present" not in page.url
+
+
+def test_presentation_toggle_in_the_sidebar(page, app_url):
+    page.goto(app_url)
+    page.get_by_text("Presentation mode").click()
+    page.get_by_role("link", name="Start").wait_for()
+    assert "present=1" in page.url
