@@ -119,10 +119,8 @@ def marginals_caption(tokens: list[str], marginals: np.ndarray, tag_names: tuple
     best = marginals.argmax(1)
     named = [f"{tokens[i]} {tag_names[k]} {marginals[i, k]:.0%}" for i, k in enumerate(best) if tag_names[k] != "O"]
     unsure = int(marginals.max(1).argmin())
-    return (
-        ("Tagged tokens: " + "; ".join(named) + ". " if named else "Every token is most likely O (no entity). ")
-        + f"Least sure: “{tokens[unsure]}”, {marginals[unsure].max():.0%} for {tag_names[best[unsure]]}."
-    )
+    found = "Tagged tokens: " + "; ".join(named) + ". " if named else "Every token is most likely O (no entity). "
+    return found + f"Least sure: “{tokens[unsure]}”, {marginals[unsure].max():.0%} for {tag_names[best[unsure]]}."
 
 
 def attribution_caption(tokens: list[str], scores: np.ndarray, position: int) -> str:
