@@ -12,9 +12,10 @@ import numpy as np
 
 from figures.common import IMAGE_AXIS, MARGIN, figure
 from figures.digits import PIXEL_SCALE, SIGNED_SCALE
+from figures.measured import MODEL_COLOURS
 from figures.text import LABEL_COLOURS
 
-CNN_COLOUR, RNN_COLOUR = "#0072B2", "#D55E00"
+CNN_COLOUR, RNN_COLOUR = MODEL_COLOURS["cnn"], MODEL_COLOURS["rnn"]
 # Ten distinguishable colours for the ten digit classes (Okabe–Ito plus four greys and browns).
 CLASS_COLOURS = (
     "#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442",

@@ -201,7 +201,7 @@ def digits_view() -> None:
     names = {
         "shift_x": "Horizontal shift",
         "shift_y": "Vertical shift",
-        "rotation": "Rotation",
+        "rotate": "Rotation",
         "occlude_top": "Rows hidden from the top",
         "occlude_bottom": "Rows hidden from the bottom",
     }
