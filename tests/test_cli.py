@@ -42,3 +42,15 @@ def test_evaluate_ner_reads_an_iob2_file(tmp_path):
     conll.write_text("-DOCSTART- O\n\nAngela B-PER\nMerkel I-PER\nvisited O\nParis B-LOC\n. O\n")
     out = run_json("training.evaluate", "ner", "--conll", str(conll))
     assert out["f1"] == 100.0 and set(out) >= {"f1", "precision", "recall", "per_type"}
+
+
+def test_evaluate_digits_rnn_contract():
+    out = run_json("training.evaluate", "digits", "--model", "rnn", "--limit", "500")
+    assert out["model"] == "rnn" and out["n"] == 500 and out["accuracy"] > 0.97
+    assert out["manifest_accuracy"] >= 0.99
+
+
+def test_evaluate_ner_cnn_contract():
+    out = run_json("training.evaluate", "ner", "--model", "cnn", "--limit", "300")
+    assert out["model"] == "cnn" and set(out) >= {"f1", "precision", "recall", "per_type"}
+    assert 50 < out["f1"] <= 100 and out["manifest_test_f1"] > 0
