@@ -114,3 +114,22 @@ def test_presentation_toggle_in_the_sidebar(page, app_url):
     page.get_by_text("Presentation mode").click()
     page.get_by_role("link", name="Start").wait_for()
     assert "present=1" in page.url
+
+
+def test_a_session_that_dies_mid_run_leaves_the_others_working(browser, app_url):
+    doomed = browser.new_page()
+    doomed.set_default_timeout(TIMEOUT_MS)
+    doomed.goto(f"{app_url}/text")
+    doomed.locator("mark").first.wait_for()
+    box = doomed.get_by_label("Your text")
+    box.fill("Bill Clinton spoke in Washington. " * 500)  # a long rerun
+    box.press("Control+Enter")
+    doomed.close()  # gone mid-run, as a closed laptop lid
+    survivor = browser.new_page()
+    survivor.set_default_timeout(TIMEOUT_MS)
+    try:
+        survivor.goto(f"{app_url}/text?text_input={quote('Nelson Mandela visited Tokyo.')}")
+        survivor.locator("mark").filter(has_text="Nelson Mandela").first.wait_for()
+        survivor.locator("mark").filter(has_text="Tokyo").first.wait_for()
+    finally:
+        survivor.close()
