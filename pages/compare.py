@@ -25,6 +25,22 @@ MAX_CHARS = 20_000
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
 DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
 state = st.session_state
+# Each claim here is checked against weights/robustness.json by tests/test_compare_page.py.
+ROBUSTNESS_NOTES = {
+    "shift_x": "A CNN applies the same filters at every position, and pooling absorbs small moves, so a digit "
+    "shifted sideways looks much the same to it. The row RNN reads each row as a list of 28 pixels whose weights "
+    "belong to fixed columns: shift the digit sideways and every row it reads is new to it. The RNN falls "
+    "far more steeply at the edges.",
+    "shift_y": "Moving the digit up or down changes *when* the RNN meets each stroke, not *what* each row looks "
+    "like, and it simply reads on: it holds up at least as well as the CNN here. Sequence models are at home "
+    "with things that arrive earlier or later.",
+    "rotate": "Neither network was built to undo a rotation: both learned from upright digits (tilted by at most "
+    "12° in training), and both fall off alike beyond about 30°.",
+    "occlude_top": "With the top rows blanked out, both networks lose the part that tells a 7 from a 1 or a 9 "
+    "from a 4, and fall alike.",
+    "occlude_bottom": "With the bottom rows hidden, the RNN does better than the CNN: it was also trained to guess "
+    "after every row, so a digit missing its bottom looks to it like one it has not finished reading.",
+}
 
 st.title("CNN vs RNN, side by side")
 st.caption(
@@ -214,12 +230,7 @@ def digits_view() -> None:
         "compare_robustness",
         measured.robustness_caption(robustness, curve) + f" Command: `{robustness['command']}`.",
     )
-    st.markdown(
-        "**What to notice.** Convolution applies the same filter at every position, so a CNN shrugs off small "
-        "shifts; the row RNN learned where strokes start in time, so moving the digit moves everything it expects. "
-        "Hiding the last rows starves the RNN of its final steps, while hiding the first rows leaves it time to "
-        "recover."
-    )
+    st.markdown("**What to notice.** " + ROBUSTNESS_NOTES[curve])
 
 
 # ================================================================ text
