@@ -107,6 +107,7 @@ def digits_view() -> None:
                 key="compare_gallery",
                 on_change=use_gallery,
                 width="stretch",
+                wrap=True,
                 bind="query-params",
             )
 
@@ -189,9 +190,9 @@ def digits_view() -> None:
     reading_section()
     st.markdown(
         "**What to notice.** The RNN never sees the digit whole: it reads one row of 28 pixels at a time, top to "
-        "bottom, and carries a summary forward. Its guess changes as strokes appear: a 7 and a 9 look alike until "
-        "the bottom half. The CNN instead looks at every 3×3 patch of the image at once, with the same filters "
-        "everywhere, and builds larger shapes layer by layer."
+        "bottom, and carries a summary forward. Many digits begin with the same strokes, so its guess changes as "
+        "new rows arrive: watch the lines cross. The CNN instead looks at every 3×3 patch of the image at once, "
+        "with the same filters everywhere, and builds larger shapes layer by layer."
     )
 
     st.subheader("What the CNN sees: feature maps")
