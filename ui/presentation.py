@@ -33,7 +33,7 @@ STEPS = (
     Step(
         "A CNN reads a handwritten 7",
         "pages/digits.py",
-        {"digits_gallery": "1"},
+        {"digits_gallery": "22"},
         "The filters slide over the image; each feature map lights up where its pattern is.",
     ),
     Step(
