@@ -28,7 +28,13 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script
 
-from tests.browser import chromium_available, free_port, launch_browser, wait_for_idle_script  # noqa: E402
+from tests.browser import (  # noqa: E402
+    chromium_available,
+    free_port,
+    launch_browser,
+    start_streamlit,
+    wait_for_idle_script,
+)
 
 FIRST_PAGE_TARGET_S = 6.0
 RSS_TARGET_MB = 600.0
@@ -53,12 +59,7 @@ def memory_mb(pid: int) -> dict[str, float]:
 
 @contextlib.contextmanager
 def server(port: int):
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.port", str(port), "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "CNNRNN_WEIGHTS"}
-    process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = start_streamlit(port, env={"CNNRNN_WEIGHTS": None})
     try:
         yield process
     finally:

@@ -61,28 +61,9 @@ def streamlit_server(
     `env` overrides the inherited environment; a value of None removes that variable.
     """
     port = port or free_port()
-    server_env = dict(os.environ)
-    for name, value in (env or {}).items():
-        if value is None:
-            server_env.pop(name, None)
-        else:
-            server_env[name] = value
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-    ]
     # A file rather than a pipe: nobody reads a pipe while tests run, and a full one blocks the server.
     with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+        process = start_streamlit(port, env, log)
         try:
             base_url = f"http://localhost:{port}"
             _wait_until_healthy(process, f"{base_url}/_stcore/health", timeout, log)
@@ -94,6 +75,30 @@ def streamlit_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def start_streamlit(port: int, env: Mapping[str, str | None] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
+    """`streamlit run app.py` on `port`, headless, from the repo root; returns at once.
+    `env` overrides the inherited environment; a value of None removes that variable."""
+    server_env = dict(os.environ)
+    for name, value in (env or {}).items():
+        if value is None:
+            server_env.pop(name, None)
+        else:
+            server_env[name] = value
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.port", str(port), "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def metric_value(page, label: str) -> str:
+    """The value shown by the st.metric labelled `label`, once visible."""
+    name = page.locator('[data-testid="stMetricLabel"]').filter(has_text=label)
+    value = page.locator('[data-testid="stMetric"]').filter(has=name).locator('[data-testid="stMetricValue"]')
+    value.wait_for(state="visible")
+    return value.inner_text().strip()
 
 
 def _wait_until_healthy(process: subprocess.Popen, url: str, timeout: float, log) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from tests.browser import REPO_ROOT, app_with_weights, digit_strokes, touch_strokes, wait_for_idle_script
+from tests.browser import REPO_ROOT, app_with_weights, digit_strokes, metric_value, touch_strokes, wait_for_idle_script
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,6 @@ def page(browser):
     page.set_default_timeout(TIMEOUT_MS)
     yield page
     page.close()
-
-
-def metric_value(page, label: str) -> str:
-    name = page.locator('[data-testid="stMetricLabel"]').filter(has_text=label)
-    value = page.locator('[data-testid="stMetric"]').filter(has=name).locator('[data-testid="stMetricValue"]')
-    value.wait_for(state="visible")
-    return value.inner_text().strip()
 
 
 def gallery_labels() -> np.ndarray:

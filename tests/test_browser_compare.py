@@ -11,7 +11,14 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.browser import REPO_ROOT, app_with_weights, clear_canvas, digit_strokes, draw_strokes, wait_for_idle_script
+from tests.browser import (
+    REPO_ROOT,
+    app_with_weights,
+    clear_canvas,
+    digit_strokes,
+    draw_strokes,
+    wait_for_idle_script,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,13 +38,6 @@ def page(browser, app_url):
     page.set_default_timeout(TIMEOUT_MS)
     yield page
     page.close()
-
-
-def metric(page, label: str) -> str:
-    name = page.locator('[data-testid="stMetricLabel"]').filter(has_text=label)
-    value = page.locator('[data-testid="stMetric"]').filter(has=name).locator('[data-testid="stMetricValue"]')
-    value.wait_for(state="visible")
-    return value.inner_text().strip()
 
 
 def both_say(page, digit: str) -> None:

@@ -95,6 +95,27 @@ def test_metrics(model: torch.nn.Module, x_test: np.ndarray, y_test: np.ndarray,
     }
 
 
+def digit_manifest(
+    name: str, model, metrics: dict, history: list, args, argv, aug_config, data, train_images: int, started: float
+) -> dict:
+    """The manifest written beside a digit model's weights: metrics, config of the run, data hashes, commands."""
+    return {
+        "metrics": metrics,
+        "parameters": count_parameters(model),
+        "history": history,
+        "training": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "augment": dataclasses.asdict(aug_config),
+        },
+        "data": {"mnist_sha256": data.sha256, "mnist_wheel_sha256": WHEEL_SHA256, "train_images": train_images},
+        "command": f"python -m training.train_{name} " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "evaluate_command": f"python -m training.evaluate digits --model {name}",
+        "torch_version": torch.__version__,
+        "python_version": platform.python_version(),
+        "train_seconds": round(time.time() - started, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     torch.manual_seed(args.seed)
@@ -141,21 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
     metrics = test_metrics(model, x_test, y_test, history[-1]["valid_accuracy"], len(y_valid))
     print(json.dumps(metrics), flush=True)
 
-    manifest = {
-        "metrics": metrics,
-        "parameters": count_parameters(model),
-        "history": history,
-        "training": {
-            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "augment": dataclasses.asdict(aug_config),
-        },
-        "data": {"mnist_sha256": data.sha256, "mnist_wheel_sha256": WHEEL_SHA256, "train_images": len(x_train)},
-        "command": "python -m training.train_cnn " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "evaluate_command": "python -m training.evaluate digits --model cnn",
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
-        "train_seconds": round(time.time() - started, 1),
-    }
+    manifest = digit_manifest("cnn", model, metrics, history, args, argv, aug_config, data, len(x_train), started)
     checkpoint.save("cnn", model, config, manifest, out_dir)
     np.savez_compressed(
         Path(out_dir) / "cnn_filters.npz",

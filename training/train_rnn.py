@@ -12,10 +12,7 @@ what the page shows while the model reads is its honest best guess so far.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -28,8 +25,8 @@ from tqdm import tqdm
 from models import checkpoint
 from models.rnn import RowRNN, RowRNNConfig, count_parameters
 from training.augment import AugmentConfig, augment
-from training.mnist_data import DEFAULT_NPZ, WHEEL_SHA256
-from training.train_cnn import evaluate, mnist_splits, test_metrics
+from training.mnist_data import DEFAULT_NPZ
+from training.train_cnn import digit_manifest, evaluate, mnist_splits, test_metrics
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -122,20 +119,8 @@ def main(argv: list[str] | None = None) -> dict:
     metrics = test_metrics(model, x_test, y_test, best_accuracy, len(y_valid))
     print(json.dumps(metrics), flush=True)
     manifest = {
-        "metrics": metrics,
         "epoch": best_epoch,
-        "parameters": count_parameters(model),
-        "history": history,
-        "training": {
-            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "augment": dataclasses.asdict(aug_config),
-        },
-        "data": {"mnist_sha256": data.sha256, "mnist_wheel_sha256": WHEEL_SHA256, "train_images": len(x_train)},
-        "command": "python -m training.train_rnn " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "evaluate_command": "python -m training.evaluate digits --model rnn",
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
-        "train_seconds": round(time.time() - started, 1),
+        **digit_manifest("rnn", model, metrics, history, args, argv, aug_config, data, len(x_train), started),
     }
     checkpoint.save("rnn", model, config, manifest, out_dir)
     print(f"wrote {out_dir}/rnn.pt and rnn.json", flush=True)
