@@ -32,14 +32,16 @@ from training.evaluate import digit_metrics
 from training.mnist_data import DEFAULT_NPZ, WHEEL_SHA256, fetch, load
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=15, help="passes over the training set (default: 15)")
+def add_digit_training_args(parser: argparse.ArgumentParser, epochs: int, weight_decay: float) -> None:
+    """The options every digit model's training shares (the CNN's and the row RNN's)."""
+    parser.add_argument("--epochs", type=int, default=epochs, help=f"passes over the training set (default: {epochs})")
     parser.add_argument("--batch-size", type=int, default=128, help="images per step (default: 128)")
     parser.add_argument(
         "--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule (default: 3e-3)"
     )
-    parser.add_argument("--weight-decay", type=float, default=5e-4, help="AdamW weight decay (default: 5e-4)")
+    parser.add_argument(
+        "--weight-decay", type=float, default=weight_decay, help=f"AdamW weight decay (default: {weight_decay:g})"
+    )
     parser.add_argument(
         "--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing (default: 0.05)"
     )
@@ -47,7 +49,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--valid-size", type=int, default=5000, help="training images held out for validation (default: 5000)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"MNIST cache (default: {DEFAULT_NPZ})")
     parser.add_argument(
         "--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)"
@@ -55,6 +56,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--dry-run", action="store_true", help="train on a few batches only, as a smoke test (default: off)"
     )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_digit_training_args(parser, epochs=15, weight_decay=5e-4)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     return parser.parse_args(argv)
 
 

@@ -25,21 +25,12 @@ from tqdm import tqdm
 from models import checkpoint
 from models.rnn import RowRNN, RowRNNConfig, count_parameters
 from training.augment import AugmentConfig, augment
-from training.mnist_data import DEFAULT_NPZ
-from training.train_cnn import digit_manifest, evaluate, mnist_splits, test_metrics
+from training.train_cnn import add_digit_training_args, digit_manifest, evaluate, mnist_splits, test_metrics
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=30, help="passes over the training set (default: 30)")
-    parser.add_argument("--batch-size", type=int, default=128, help="images per step (default: 128)")
-    parser.add_argument(
-        "--lr", type=float, default=3e-3, help="peak learning rate of the one-cycle schedule (default: 3e-3)"
-    )
-    parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default: 1e-4)")
-    parser.add_argument(
-        "--label-smoothing", type=float, default=0.05, help="cross-entropy label smoothing (default: 0.05)"
-    )
+    add_digit_training_args(parser, epochs=30, weight_decay=1e-4)
     parser.add_argument(
         "--early-weight",
         type=float,
@@ -49,18 +40,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping (default: 1.0)")
     parser.add_argument("--hidden", type=int, default=128, help="LSTM units per layer (default: 128)")
     parser.add_argument("--layers", type=int, default=2, help="stacked LSTM layers (default: 2)")
-    parser.add_argument(
-        "--valid-size", type=int, default=5000, help="training images held out for validation (default: 5000)"
-    )
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
-    parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"MNIST cache (default: {DEFAULT_NPZ})")
-    parser.add_argument(
-        "--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="train on a few batches only, as a smoke test (default: off)"
-    )
     return parser.parse_args(argv)
 
 
