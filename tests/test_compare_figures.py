@@ -1,0 +1,86 @@
+"""The comparison page's figures and the charts' text alternatives: arrays in, figures and captions out."""
+
+import json
+
+import numpy as np
+
+from figures import compare as fig
+from figures import digits as digit_fig
+from figures import speller as spell_fig
+from figures import text as text_fig
+
+
+def test_label_diff_marks_exactly_the_disagreements_and_escapes():
+    tokens = ["<b>Jordan</b>", "scored", "."]
+    html = fig.label_diff_html(tokens, ["B-LOC", "O", "O"], ["B-PER", "O", "O"])
+    assert "<b>Jordan</b>" not in html and "&lt;b&gt;Jordan&lt;/b&gt;" in html
+    assert html.count("dashed") == 2  # the one differing token, in both rows
+    assert "B-LOC" in html and "B-PER" in html
+
+
+def test_receptive_field_bars_shade_the_window_and_scale_each_model():
+    tokens = [f"w{i}" for i in range(12)]
+    cnn = np.zeros(12)
+    cnn[3:8] = [0.1, -0.2, 0.4, 0.2, 0.1]
+    rnn = np.linspace(-1, 2, 12)
+    figure = fig.receptive_field_bars(tokens, cnn, rnn, position=5, radius=2)
+    window = figure.layout.shapes[0]
+    assert (window.x0, window.x1) == (2.5, 7.5)
+    cnn_bar, rnn_bar = figure.data
+    assert max(abs(np.asarray(cnn_bar.y))) == 1.0 and max(abs(np.asarray(rnn_bar.y))) == 1.0
+    assert list(cnn_bar.customdata) == list(cnn)  # hover keeps the raw values
+
+
+def test_reach_summary_counts_what_lies_outside_the_window():
+    cnn = np.array([0, 0, 0.5, -1, 0.5, 0, 0])
+    rnn = np.array([1, 0, 0, 2, 0, 0, 1])
+    reach = fig.reach_summary(cnn, rnn, position=3, radius=1)
+    assert reach == {
+        "cnn_farthest": 1,
+        "rnn_farthest": 3,
+        "cnn_outside_total": 0.0,
+        "rnn_outside_share": 0.5,
+        "words_outside": 4,
+    }
+
+
+def test_rows_read_image_dims_the_unread_rows():
+    image = np.ones((28, 28), dtype=np.float32)
+    figure = fig.rows_read_image(image, 10)
+    shown = np.asarray(figure.data[0].z)
+    assert np.all(shown[:10] == 1.0) and np.allclose(shown[10:], 0.25)
+    assert not fig.rows_read_image(image, 28).layout.shapes
+
+
+def test_step_lines_name_the_leading_classes():
+    probs = np.full((28, 10), 0.01)
+    probs[:, 7] = np.linspace(0.1, 0.9, 28)
+    probs[:, 1] = np.linspace(0.6, 0.05, 28)
+    figure = fig.step_probability_lines(probs, rows_read=12, top=2)
+    named = {trace.name for trace in figure.data if trace.showlegend}
+    assert named == {"“7”", "“1”"}
+    assert figure.layout.shapes[0].x0 == 12
+
+
+def test_captions_carry_the_numbers():
+    probs = np.array([0.01, 0.02, 0.9, 0.07] + [0.0] * 6)
+    assert digit_fig.probability_caption(probs) == "Probabilities, highest first: 2: 90.0%, 3: 7.0%, 1: 2.0%."
+    image = np.zeros((28, 28))
+    image[10:12, 5:9] = 1.0
+    assert "8 of 784 pixels inked, in rows 10–11 and columns 5–8" in digit_fig.pixel_grid_caption(image)
+    assert digit_fig.pixel_grid_caption(np.zeros((28, 28))) == "28×28 input: no ink."
+    maps = np.zeros((4, 7, 7))
+    maps[2, 3, 3] = 1.5
+    assert "strongest is channel 2 (peak 1.50); 3 channels stay at zero" in digit_fig.feature_map_caption(maps, "c")
+    tokens = ["President", "Roosevelt", "spoke"]
+    marginals = np.array([[0.9, 0.1, 0], [0.02, 0.98, 0], [0.6, 0.3, 0.1]])
+    caption = text_fig.marginals_caption(tokens, marginals, ("O", "B-PER", "I-PER"))
+    assert "Roosevelt B-PER 98%" in caption and "Least sure: “spoke”, 60% for O" in caption
+    assert "President (+0.80)" in text_fig.attribution_caption(tokens, np.array([0.8, 0.1, -0.3]), 1)
+    symbols = ["a", "k", "c"]
+    assert "k 90%" in spell_fig.next_letter_caption("networ", symbols, np.array([0.05, 0.9, 0.05]), "c")
+
+
+def test_figures_serialise():
+    figure = fig.receptive_field_bars(["a", "b"], np.array([0.0, 1.0]), np.array([1.0, 1.0]), 1, 4)
+    json.loads(figure.to_json())
