@@ -275,7 +275,7 @@ def text_view() -> None:
 
     tokens_all = result.rnn.tokens
     default = differing[0] if differing else next((i for i, t in enumerate(result.rnn.tags) if t != "O"), 0)
-    url_state.token_choice("compare_token", len(tokens_all), default)
+    url_state.token_choice("compare_token", len(tokens_all), default, text)
     chosen = st.selectbox(
         "Token to explain",
         list(range(len(tokens_all))),
@@ -312,7 +312,9 @@ def text_view() -> None:
         f"{2 * radius + 1} words around it, and nothing else: words outside have no effect at all, however telling. "
         "The BiLSTM reads "
         "the whole sentence in both directions and carries what it read, so a clue at the far end can still change a "
-        "label. In the article's example both see “President” and “Street”, right next to each Roosevelt."
+        "label. In the article's example both see “President” and “Street”, right next to each Roosevelt. In “The "
+        "clue is far away”, both sentences open with the same ten words, so the CNN must give both Morgans the same "
+        "label; only the BiLSTM reads on to “its profit” or “scored”."
     )
 
     st.subheader("Size, accuracy and speed")
@@ -346,7 +348,7 @@ def text_view() -> None:
     def speed_section() -> None:
         threads = st.segmented_control(
             "CPU threads", [1, 2], default=1, key="compare_threads", required=True,
-            help="A convolution works on every position at once, so it can use more cores; a recurrence cannot.",
+            help="Convolution positions are independent, so more cores can share them; an RNN goes step by step.",
         )  # fmt: skip
         charts.show(
             measured.speed_figure(speed, threads, "encoder"),
@@ -355,11 +357,7 @@ def text_view() -> None:
         )
 
     speed_section()
-    st.markdown(
-        "**What to notice.** The BiLSTM must finish word t before it can start word t+1, so its time grows step by "
-        "step with the sentence. The convolution computes every position with one matrix product per layer, so "
-        "long sentences cost it little more than short ones."
-    )
+    st.markdown("**What to notice.** " + measured.speed_note(speed))
 
 
 if digits_tab.open:

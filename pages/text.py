@@ -83,7 +83,7 @@ else:
 st.header("2 · Token by token, and why")
 token_options = list(range(len(tagged.tokens)))
 entity_starts = [i for i, label in enumerate(tagged.tags) if label != "O"]
-url_state.token_choice("text_token", len(token_options), entity_starts[0] if entity_starts else 0)
+url_state.token_choice("text_token", len(token_options), entity_starts[0] if entity_starts else 0, text)
 chosen = st.selectbox(
     "Token",
     token_options,

@@ -155,3 +155,20 @@ def test_committed_cnn_tagger_window_on_the_article_example():
     rnn_scores = attribute(bilstm, tokens, at, result.rnn.tags[first[at]]).scores
     assert np.all(cnn_scores[far] == 0.0) and np.all(rnn_scores[far] != 0.0)
     assert "test_f1" in manifest["metrics"]
+
+
+@pytest.mark.skipif(not CNN_TAGGER_PRESENT, reason="weights/cnn_tagger.pt not built yet")
+def test_far_clue_preset_same_window_same_cnn_label():
+    """The preset's two sentences share their first ten tokens, so the CNN's view of each Morgan is
+    identical, and so are its probabilities, exactly; the BiLSTM reads on and tells them apart."""
+    from ui.examples import FAR_CLUE
+
+    cnn, _ = load_tagger("cnn")
+    bilstm, _ = load_tagger("bilstm")
+    result = compare_text(cnn, bilstm, FAR_CLUE, repeats=1)
+    starts = [i for i, token in enumerate(result.rnn.tokens) if token == "Morgan"]
+    assert len(starts) == 2
+    first, second = (result.cnn.marginals[i] for i in starts)
+    np.testing.assert_array_equal(first, second)
+    assert [result.rnn.tags[i] for i in starts] == ["B-ORG", "B-PER"]
+    assert result.cnn.tags[starts[0]] == result.cnn.tags[starts[1]]

@@ -76,7 +76,11 @@ def test_far_clue_preset(compare_page):
     at = compare_page.run()
     at.pills(key="compare_preset").set_value("The clue is far away").run()
     assert not at.exception
-    assert at.text_area(key="compare_text").value.startswith("Jordan")
+    assert at.text_area(key="compare_text").value.startswith("Morgan, after")
+    # The default token is the first disagreement: the first Morgan.
+    assert at.selectbox(key="compare_token").value == 0
+    caption = next(c.value for c in at.caption if c.value.startswith("Gradient × input"))
+    assert "the BiLSTM B-ORG" in caption and "influence on the CNN is exactly 0," in caption
 
 
 def test_hostile_text_is_shown_literally(compare_page):

@@ -20,8 +20,12 @@ TYPOS = (
     "Roosevelt Street in Manhattan was not named after him, but the networc of streets arround it "
     "was planed by the city in 1811, and pepole still beleive otherwise."
 )
-# The word that decides the label lies more than the CNN tagger's 4 words away.
-FAR_CLUE = "Jordan, who had spent most of the long and difficult season on the bench with injuries, scored 30 points."
+# Both sentences open with the same ten tokens, and only words beyond the CNN tagger's window (4 tokens)
+# tell a company from a player: the CNN must label both Morgans alike, the BiLSTM need not.
+FAR_CLUE = (
+    "Morgan, after a long and difficult week of meetings, said its quarterly profit rose 12 percent. "
+    "Morgan, after a long and difficult week of meetings, scored twice in the second half."
+)
 
 TEXT_PRESETS = {
     "The article's example": ROOSEVELT,

@@ -76,7 +76,7 @@ STEPS = (
         "When the clue is far away",
         "pages/compare.py",
         {"compare_tab": "The same sentence", "compare_text": FAR_CLUE},
-        "Outside the CNN's window a word's influence is exactly zero; the BiLSTM still hears it.",
+        "Both Morgans open with the same ten words: the CNN must label them alike; the BiLSTM reads on.",
     ),
 )
 

@@ -3,16 +3,21 @@
 import streamlit as st
 
 
-def token_choice(key: str, count: int, default: int) -> None:
-    """Prepare session state for a token selectbox keyed `key` over range(count): the URL's
-    ?key=N on a fresh session, else the current choice if it still fits, else `default`.
+def token_choice(key: str, count: int, default: int, text: str) -> None:
+    """Prepare session state for a token selectbox keyed `key` over the tokens of `text`: the URL's
+    ?key=N on a fresh session, else the current choice while the text stays the same, else `default`.
     Call before the widget; pass `on_change=remember(key)` to it."""
     state = st.session_state
+    owner = f"{key}__text"  # the text the current choice belongs to
     if key not in state:
         try:
             state[key] = int(st.query_params.get(key, default))
         except ValueError:
             state[key] = default
+        state[owner] = text
+    elif state.get(owner) != text:  # new text: its tokens are new too
+        state[key] = default
+        state[owner] = text
     if not isinstance(state[key], int) or not 0 <= state[key] < count:
         state[key] = default
 
