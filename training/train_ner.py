@@ -53,7 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)"
     )
-    parser.add_argument("--epochs", type=int, default=30, help="most passes over the training set (default: 30)")
+    parser.add_argument(
+        "--epochs", type=int, default=68, help="passes over the training set; 68 made weights/bilstm.pt (default: 68)"
+    )
     parser.add_argument(
         "--time-limit",
         type=float,
