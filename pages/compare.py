@@ -112,8 +112,8 @@ def digits_view() -> None:
             )
 
     image, note = None, ""
-    if state.compare_source == "canvas" and state.get("compare_drawing") is not None:
-        image = state.compare_drawing
+    if state.compare_source == "canvas":  # None once cleared: the prompt below asks for a new drawing
+        image = state.get("compare_drawing")
         note = "your drawing"
     elif gallery is not None and state.get("compare_gallery") is not None:
         picked = state.compare_gallery

@@ -73,7 +73,7 @@ def test_digit_tab_controls(page, app_url):
     page.get_by_role("radiogroup", name="Layer").get_by_role("radio", name="conv4", exact=True).click()
     page.get_by_text("conv4: 64 feature maps of 14×14").wait_for()
     page.get_by_role("radiogroup", name="Perturbation").get_by_role("radio", name="Rotation").click()
-    page.get_by_text("Accuracy as the digit turns").wait_for()
+    page.get_by_text("Accuracy as the digit turns").first.wait_for()
     # clear
     clear_canvas(page)
     page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
@@ -88,7 +88,7 @@ def test_text_tab_controls(page, app_url):
     # example pills
     page.get_by_role("radiogroup", name="Examples").get_by_role("radio", name="The clue is far away").click()
     box = page.get_by_label("Your text")
-    page.wait_for_function("el => el.value.startsWith('Jordan,')", arg=box.element_handle())
+    page.wait_for_function("el => el.value.startsWith('Morgan, after')", arg=box.element_handle())
     # typing
     box.fill("Paris Hilton flew to Paris on Monday.")
     box.press("Control+Enter")
@@ -99,7 +99,7 @@ def test_text_tab_controls(page, app_url):
     token.click()
     page.get_by_role("option", name="4: Paris").click()
     page.get_by_text("Gradient × input for “Paris”").wait_for()
-    assert "compare_token=4" in page.url
+    page.wait_for_url("**compare_token=4**")
     # threads for the speed chart
     page.get_by_role("radiogroup", name="CPU threads").get_by_role("radio", name="2", exact=True).click()
     page.get_by_text("2 threads", exact=False).first.wait_for()
