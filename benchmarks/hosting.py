@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from tests.browser import (  # noqa: E402
     free_port,
     launch_browser,
     start_streamlit,
+    stop,
     wait_for_idle_script,
 )
 
@@ -63,11 +63,7 @@ def server(port: int):
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def one_run(browser) -> dict:

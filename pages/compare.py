@@ -16,12 +16,12 @@ from models.digits import EmptyDrawingError
 from models.ner import attribute
 from ui import charts, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
+from ui.inputs import DigitSource, cut_text
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
 
 CANVAS_SIZE = 280
-MAX_CHARS = 20_000
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
 DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
 state = st.session_state
@@ -64,19 +64,8 @@ def digits_view() -> None:
         st.error(str(error))
         return
     gallery = resources.gallery()
-    state.setdefault("compare_source", "gallery")
-    state.setdefault("compare_canvas_version", 0)
-
-    def use_canvas() -> None:
-        state.compare_source = "canvas"
-
-    def use_gallery() -> None:
-        state.compare_source = "gallery"
-
-    def clear_canvas() -> None:
-        state.compare_canvas_version += 1
-        state.pop("compare_drawing", None)
-        state.compare_source = "canvas"
+    source = DigitSource("compare")
+    source.setup("gallery")
 
     draw_col, pick_col = st.columns([1, 1.6], gap="medium")
     with draw_col:
@@ -88,10 +77,10 @@ def digits_view() -> None:
             width=CANVAS_SIZE,
             drawing_mode="freedraw",
             return_image_data=True,
-            key=f"compare_canvas_{state.compare_canvas_version}",
-            on_change=use_canvas,
+            key=source.canvas_key,
+            on_change=source.use_canvas,
         )
-        st.button("Clear the canvas", key="compare_clear", on_click=clear_canvas, icon=":material/ink_eraser:")
+        st.button("Clear the canvas", key="compare_clear", on_click=source.clear_canvas, icon=":material/ink_eraser:")
         if canvas.image_data is not None:
             state.compare_drawing = canvas.image_data  # (280, 280, 4) RGBA
     with pick_col:
@@ -105,7 +94,7 @@ def digits_view() -> None:
                 default=0,
                 format_func=lambda i: str(i + 1),
                 key="compare_gallery",
-                on_change=use_gallery,
+                on_change=source.use_gallery,
                 width="stretch",
                 wrap=True,
                 bind="query-params",
@@ -249,9 +238,7 @@ def text_view() -> None:
         return
     st.pills("Examples", list(COMPARE_PRESETS), key="compare_preset", on_change=use_text_preset)
     text = st.text_area("Your text", value=ROOSEVELT, key="compare_text", height=90, bind="query-params")
-    if len(text) > MAX_CHARS:
-        st.warning(f"Your text has {len(text):,} characters: only the first {MAX_CHARS:,} are tagged.")
-        text = text[:MAX_CHARS]
+    text = cut_text(text)
     if not text.strip():
         st.info("✍️ Type or paste some English text, or pick an example, to compare the two taggers.")
         return

@@ -8,6 +8,7 @@ from figures import digits as fig
 from models.checkpoint import WeightsError
 from models.digits import EmptyDrawingError, conv_step, predict
 from ui import charts, resources
+from ui.inputs import DigitSource
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
@@ -28,24 +29,9 @@ except WeightsError as error:
 
 gallery = resources.gallery()
 state = st.session_state
+source = DigitSource("digits")
 # A shared link (?digits_gallery=N) opens on that gallery digit.
-state.setdefault("digits_source", "gallery" if "digits_gallery" in st.query_params else "canvas")
-state.setdefault("digits_canvas_version", 0)
-
-
-def use_canvas() -> None:
-    state.digits_source = "canvas"
-
-
-def use_gallery() -> None:
-    state.digits_source = "gallery"
-
-
-def clear_canvas() -> None:
-    # A new key remounts the canvas empty; the stored drawing goes with it.
-    state.digits_canvas_version += 1
-    state.pop("digits_drawing", None)
-    state.digits_source = "canvas"
+source.setup("gallery" if "digits_gallery" in st.query_params else "canvas")
 
 
 # ---------------------------------------------------------------- input and prediction
@@ -61,11 +47,11 @@ with draw_col:
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"digits_canvas_{state.digits_canvas_version}",
-        on_change=use_canvas,
+        key=source.canvas_key,
+        on_change=source.use_canvas,
     )
     st.slider("Stroke width", 6, 40, 18, key="digits_stroke", help="Brush width in canvas pixels.")
-    st.button("Clear the canvas", key="digits_clear", on_click=clear_canvas, icon=":material/ink_eraser:")
+    st.button("Clear the canvas", key="digits_clear", on_click=source.clear_canvas, icon=":material/ink_eraser:")
     if canvas.image_data is not None:
         state.digits_drawing = canvas.image_data  # (280, 280, 4) RGBA
 
@@ -81,7 +67,7 @@ with gallery_col:
             options=list(range(len(gallery.images))),
             format_func=lambda i: str(i + 1),  # also its value in a shared link: ?digits_gallery=4
             key="digits_gallery",
-            on_change=use_gallery,
+            on_change=source.use_gallery,
             width="stretch",
             wrap=True,
             bind="query-params",

@@ -11,11 +11,11 @@ from models.ner import attribute, tag
 from models.speller import correct_text, next_letter_distributions
 from ui import charts, resources, url_state
 from ui.examples import ROOSEVELT, TEXT_PRESETS
+from ui.inputs import cut_text
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
 
-MAX_CHARS = 20_000
 state = st.session_state
 
 
@@ -52,9 +52,7 @@ except WeightsError as error:
 st.pills("Examples", options=list(TEXT_PRESETS), key="text_preset", on_change=use_preset)
 text = st.text_area("Your text", value=ROOSEVELT, key="text_input", height=110, bind="query-params")
 
-if len(text) > MAX_CHARS:
-    st.warning(f"Your text has {len(text):,} characters: only the first {MAX_CHARS:,} are tagged.")
-    text = text[:MAX_CHARS]
+text = cut_text(text)
 
 if not text.strip():
     st.info("✍️ Type or paste some English text above, or pick an example, to see its named entities.")

@@ -69,12 +69,17 @@ def streamlit_server(
             _wait_until_healthy(process, f"{base_url}/_stcore/health", timeout, log)
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ask the server to exit; kill it if it has not within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def start_streamlit(port: int, env: Mapping[str, str | None] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:

@@ -1,0 +1,46 @@
+"""Input handling shared by the pages: where a digit comes from, and how much text is tagged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+MAX_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class DigitSource:
+    """Session state for a page with a canvas and a gallery, under the widget-key prefix `prefix`:
+    `{prefix}_source` says which one the user touched last, `{prefix}_drawing` holds the canvas's
+    image, and `{prefix}_canvas_version` is part of the canvas's key, so bumping it remounts it empty."""
+
+    prefix: str
+
+    def setup(self, default: str) -> None:
+        st.session_state.setdefault(f"{self.prefix}_source", default)
+        st.session_state.setdefault(f"{self.prefix}_canvas_version", 0)
+
+    @property
+    def canvas_key(self) -> str:
+        return f"{self.prefix}_canvas_{st.session_state[f'{self.prefix}_canvas_version']}"
+
+    def use_canvas(self) -> None:
+        st.session_state[f"{self.prefix}_source"] = "canvas"
+
+    def use_gallery(self) -> None:
+        st.session_state[f"{self.prefix}_source"] = "gallery"
+
+    def clear_canvas(self) -> None:
+        # A new key remounts the canvas empty; the stored drawing goes with it.
+        st.session_state[f"{self.prefix}_canvas_version"] += 1
+        st.session_state.pop(f"{self.prefix}_drawing", None)
+        self.use_canvas()
+
+
+def cut_text(text: str) -> str:
+    """The text to tag: at most MAX_CHARS characters, with a warning when it was cut."""
+    if len(text) > MAX_CHARS:
+        st.warning(f"Your text has {len(text):,} characters: only the first {MAX_CHARS:,} are tagged.")
+        return text[:MAX_CHARS]
+    return text
