@@ -140,7 +140,7 @@ def digits_view() -> None:
     )
     st.caption(
         "Accuracy on the 10,000 MNIST test images, from each model's manifest (`python -m training.evaluate digits "
-        "--model cnn` / `--model rnn`). Time: one forward pass on this server, median of 5, measured just now."
+        "--model cnn` / `--model rnn`). Time: one forward pass on this server, median of 6, measured just now."
     )
 
     st.subheader("How the RNN decides, row by row")
@@ -324,7 +324,7 @@ def text_view() -> None:
     st.caption(
         "F1: entity-level exact match on the CoNLL-2003 test set, as conlleval counts it (`python -m "
         "training.evaluate ner --model cnn` / `--model bilstm`). Both share the same word vectors and character "
-        "features, which hold most of the parameters. Time: tagging your text on this server, median of 3."
+        "features, which hold most of the parameters. Time: tagging your text on this server, this run."
     )
     speed = resources.measured_json("ner_speed.json")
     if speed is None:
