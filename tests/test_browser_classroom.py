@@ -94,7 +94,8 @@ def test_presentation_mode_steps_through_the_examples(page, app_url):
     page.get_by_text("2 / 8").wait_for()
     page.get_by_role("link", name="Next").click()
     page.get_by_text("3 / 8").wait_for()
-    assert "Roosevelt Street" in page.get_by_label("Your text").input_value()
+    box = page.get_by_label("Your text")  # the bar can appear before the page below it: wait for the text
+    page.wait_for_function("el => el.value.includes('Roosevelt Street')", arg=box.element_handle())
     page.get_by_role("link", name="Previous").click()
     page.get_by_text("2 / 8").wait_for()
     page.get_by_role("button", name="Exit").click()
