@@ -36,6 +36,10 @@ from models.tagging import chunks
 from models.tokenizer import Token, sentences, tokenize
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
+# IOBES also marks an entity's last token (E-) and one-token entities (S-), so the CRF can learn
+# where entities end. A model may be trained on either; what it returns is always IOB2 (TAGS).
+TAGS_IOBES = ("O", *(f"{prefix}-{kind}" for kind in ("PER", "LOC", "ORG", "MISC") for prefix in "BIES"))
+TAG_SCHEMES = {"iob2": TAGS, "iobes": TAGS_IOBES}
 CASES = ("<pad>", "lower", "init_cap", "all_caps", "mixed", "has_digit", "punct", "other")
 PAD, UNK = "<pad>", "<unk>"  # ids 0 and 1 of both the word and the character vocabularies
 ENCODERS = ("bilstm", "cnn")
@@ -57,6 +61,7 @@ class NERConfig:
     case_dim: int = 10
     encoder: str = "bilstm"
     hidden: int = 200  # BiLSTM: units per direction; CNN: channels per convolution
+    lstm_layers: int = 1  # BiLSTM only: stacked bidirectional layers, with dropout between them
     dropout: float = 0.5
     conv_kernel: int = 3  # CNN only
     conv_dilations: tuple[int, ...] = (1, 2, 1)  # CNN only: one convolution per entry
@@ -90,6 +95,28 @@ def casing(token: str) -> int:
     if cased[0].isupper() and all(c.islower() for c in cased[1:]):
         return CASES.index("init_cap")
     return CASES.index("mixed")
+
+
+def iob2_to_iobes(tags: list[str]) -> list[str]:
+    """B-X alone -> S-X; the last I-X of an entity -> E-X. Input must be valid IOB2."""
+    out = []
+    for i, tag in enumerate(tags):
+        continues = i + 1 < len(tags) and tags[i + 1] == f"I-{tag[2:]}"
+        if tag.startswith("B-") and not continues:
+            tag = f"S-{tag[2:]}"
+        elif tag.startswith("I-") and not continues:
+            tag = f"E-{tag[2:]}"
+        out.append(tag)
+    return out
+
+
+def to_iob2(tag: str) -> str:
+    """IOBES -> IOB2 for one tag: S-X -> B-X, E-X -> I-X; IOB2 tags pass through."""
+    if tag[:2] == "S-":
+        return f"B-{tag[2:]}"
+    if tag[:2] == "E-":
+        return f"I-{tag[2:]}"
+    return tag
 
 
 def word_key(token: str) -> str:
@@ -186,9 +213,16 @@ class NEROutput:
 
 
 class BiLSTMEncoder(nn.Module):
-    def __init__(self, input_dim: int, hidden: int):
+    def __init__(self, input_dim: int, hidden: int, layers: int = 1, dropout: float = 0.0):
         super().__init__()
-        self.lstm = nn.LSTM(input_dim, hidden, batch_first=True, bidirectional=True)
+        self.lstm = nn.LSTM(
+            input_dim,
+            hidden,
+            num_layers=layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=dropout if layers > 1 else 0.0,
+        )
         self.output_dim = 2 * hidden
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -228,7 +262,7 @@ class DilatedCNNEncoder(nn.Module):
 def build_encoder(config: NERConfig) -> nn.Module:
     """The swappable middle: (B, T, D) embeddings + (B, T) mask -> (B, T, output_dim) states."""
     if config.encoder == "bilstm":
-        return BiLSTMEncoder(config.embedding_dim, config.hidden)
+        return BiLSTMEncoder(config.embedding_dim, config.hidden, config.lstm_layers, config.dropout)
     if config.encoder == "cnn":
         return DilatedCNNEncoder(
             config.embedding_dim, config.hidden, config.conv_kernel, config.conv_dilations, config.dropout
@@ -252,6 +286,8 @@ class NERTagger(nn.Module):
         self.encoder = build_encoder(c)
         self.emission = nn.Linear(self.encoder.output_dim, len(c.tags))
         self.crf = CRF(len(c.tags)) if c.crf else None
+        # Which IOB2 tag (index into TAGS) each of the model's own tags reports as; read-only.
+        self.iob2_index = tuple(TAGS.index(to_iob2(t)) for t in c.tags)
 
     def embed(self, batch: NERBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(word (B, T, Dw), char features (B, T, F), case (B, T, Dk))."""
@@ -294,6 +330,20 @@ class NERTagger(nn.Module):
         if self.crf is not None:
             return self.crf.viterbi(emissions, mask)[0]
         return emissions.argmax(dim=-1)
+
+    def iob2_log_probs(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, len(TAGS)) log p(IOB2 tag at t | sentence): an IOBES model's S-X and B-X both
+        count as B-X, its E-X and I-X as I-X."""
+        log_probs = self.tag_log_probs(emissions, mask)  # (B, T, K)
+        if self.config.tags == TAGS:
+            return log_probs
+        groups = [[k for k, j in enumerate(self.iob2_index) if j == i] for i in range(len(TAGS))]
+        return torch.stack([log_probs[..., g].logsumexp(-1) for g in groups], dim=-1)  # (B, T, len(TAGS))
+
+    def decode_iob2(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """(B, T) best tags as indices into TAGS."""
+        best = self.decode(emissions, mask)  # (B, T) indices into config.tags
+        return torch.tensor(self.iob2_index, dtype=torch.long)[best]
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -348,8 +398,8 @@ class TaggedText:
     offsets: list[tuple[int, int]]  # text[start:end] == token
     sentence_ids: list[int]
     tags: list[str]  # IOB2, the CRF's best path (Viterbi) per sentence
-    marginals: np.ndarray  # (N, K): p(tag | sentence) per token, by forward-backward; rows sum to 1
-    tag_names: tuple[str, ...]  # the K columns of marginals
+    marginals: np.ndarray  # (N, K): p(IOB2 tag | sentence) per token, by forward-backward; rows sum to 1
+    tag_names: tuple[str, ...]  # the K columns of marginals: TAGS, whatever scheme the model was trained on
     # [{text, label, start, end, score}], character offsets; score = mean marginal probability of the
     # entity's own tags (B-X then I-X ...), i.e. how sure the model is of each token's part in it.
     entities: list[dict]
@@ -366,8 +416,8 @@ def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, margin
             chunk = order[first : first + batch_size]
             batch = make_batch([model.vocab.encode(token_lists[i], max_chars) for i in chunk])
             emissions = model(batch).emissions  # (B, T, K)
-            best = model.decode(emissions, batch.mask)  # (B, T)
-            marg = model.tag_log_probs(emissions, batch.mask).exp().numpy() if marginals else None  # (B, T, K)
+            best = model.decode_iob2(emissions, batch.mask)  # (B, T)
+            marg = model.iob2_log_probs(emissions, batch.mask).exp().numpy() if marginals else None  # (B, T, 9)
             for row, i in enumerate(chunk):
                 n = len(token_lists[i])
                 paths[i] = best[row, :n].numpy().copy()
@@ -379,7 +429,7 @@ def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, margin
 def predict(model: NERTagger, token_lists: list[list[str]], batch_size: int = 64) -> list[list[str]]:
     """IOB2 tags for pre-tokenised sentences (each non-empty)."""
     paths, _ = _run(model, token_lists, batch_size, marginals=False)
-    return [[model.config.tags[k] for k in path] for path in paths]
+    return [[TAGS[k] for k in path] for path in paths]
 
 
 def tag(model: NERTagger, text: str, batch_size: int = 64) -> TaggedText:
@@ -387,7 +437,7 @@ def tag(model: NERTagger, text: str, batch_size: int = 64) -> TaggedText:
     tokens: list[Token] = tokenize(text)
     groups = sentences(tokens)
     paths, probs = _run(model, [[t.text for t in group] for group in groups], batch_size, marginals=True)
-    names = model.config.tags
+    names = TAGS
     tags: list[str] = []
     entities: list[dict] = []
     for group, path, prob in zip(groups, paths, probs, strict=True):
@@ -434,7 +484,7 @@ def attribute(model: NERTagger, tokens: list[str], position: int, tag: str) -> A
     concatenated word + char-feature + case embeddings, of the tag's log-marginal probability."""
     if not tokens or not 0 <= position < len(tokens):
         raise ValueError(f"position {position} is outside a sentence of {len(tokens)} tokens")
-    k = model.config.tags.index(tag)
+    k = TAGS.index(tag)
     c = model.config
     # Outside inference mode even if the caller is in it: tensors made there cannot join autograd.
     # Gradients flow only into a detached copy of the embeddings: the shared parameters never get .grad.
@@ -445,7 +495,7 @@ def attribute(model: NERTagger, tokens: list[str], position: int, tag: str) -> A
         inputs = embeddings.detach().clone().requires_grad_(True)
         with torch.enable_grad():
             _, emissions = model.encode(inputs, batch.mask)
-            log_marginal = model.tag_log_probs(emissions, batch.mask)[0, position, k]
+            log_marginal = model.iob2_log_probs(emissions, batch.mask)[0, position, k]
             (grad,) = torch.autograd.grad(log_marginal, inputs)
     contrib = (grad * inputs).detach()[0].numpy()  # (T, D)
     bounds = np.cumsum([0, c.word_dim, c.char_filters, c.case_dim])

@@ -17,17 +17,20 @@ from models.ner import (
     CASES,
     PAD,
     TAGS,
+    TAGS_IOBES,
     UNK,
     NERConfig,
     NERTagger,
     Vocab,
     attribute,
     casing,
+    iob2_to_iobes,
     load_tagger,
     make_batch,
     predict,
     save_vocab,
     tag,
+    to_iob2,
 )
 from models.tokenizer import sentences, tokenize
 from training import conll
@@ -125,11 +128,22 @@ WORDS = (PAD, UNK, "the", "roosevelt", "street", "in", "manhattan", ".", "0000",
 CHARS = (PAD, UNK, *string.ascii_letters, *string.digits, *string.punctuation)
 
 
-@pytest.fixture(scope="module")
-def small():
+# Every test of `small` runs twice: on a one-layer IOB2 model, and on a two-layer model trained on IOBES
+# tags, whose answers must still come out as IOB2.
+@pytest.fixture(scope="module", params=[(TAGS, 1), (TAGS_IOBES, 2)], ids=["iob2", "iobes-2layers"])
+def small(request):
     torch.manual_seed(0)
     vocab = Vocab(words=WORDS, chars=CHARS)
-    config = NERConfig(vocab_size=len(WORDS), char_vocab_size=len(CHARS), hidden=8, char_filters=6, case_dim=4)
+    tags, layers = request.param
+    config = NERConfig(
+        vocab_size=len(WORDS),
+        char_vocab_size=len(CHARS),
+        tags=tags,
+        hidden=8,
+        lstm_layers=layers,
+        char_filters=6,
+        case_dim=4,
+    )
     model = NERTagger(config, vocab).eval()
     with torch.no_grad():
         model.crf.transitions.normal_()
@@ -161,7 +175,7 @@ def test_forward_returns_every_intermediate(small):
     assert out.case_embeddings.shape == (2, 3, c.case_dim)
     assert out.embeddings.shape == (2, 3, c.embedding_dim)
     assert out.encoder_states.shape == (2, 3, 2 * c.hidden)
-    assert out.emissions.shape == (2, 3, len(TAGS))
+    assert out.emissions.shape == (2, 3, len(c.tags))
     assert out.encoder_states[1, 1:].abs().max() == 0  # padding stays zero
 
 
@@ -207,6 +221,49 @@ def test_tag_output_is_consistent(small):
             expected.append((tagged.offsets[idx[a]][0], tagged.offsets[idx[b - 1]][1], label))
     assert spans == expected
     assert predict(small, [tagged.tokens[:13]])[0] == tagged.tags[:13]
+
+
+def _random_iob2(rng, length):
+    tags, inside = [], None
+    for _ in range(length):
+        kind = rng.choice(["O", "PER", "LOC", "ORG", "MISC"])
+        if kind == "O":
+            tags.append("O")
+            inside = None
+        elif inside == kind and rng.random() < 0.6:
+            tags.append(f"I-{kind}")
+        else:
+            tags.append(f"B-{kind}")
+            inside = kind
+    return tags
+
+
+def test_iobes_conversion_keeps_conlleval_chunks():
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        iob2 = _random_iob2(rng, int(rng.integers(1, 12)))
+        iobes = iob2_to_iobes(iob2)
+        assert set(iobes) <= set(TAGS_IOBES)
+        assert conll.chunks(iobes) == conll.chunks(iob2)  # conlleval's reading is the reference
+        assert [to_iob2(t) for t in iobes] == iob2
+    assert iob2_to_iobes(["B-PER", "I-PER", "B-PER", "O", "B-LOC", "I-LOC", "I-LOC"]) == [
+        "B-PER", "E-PER", "S-PER", "O", "B-LOC", "I-LOC", "E-LOC",
+    ]  # fmt: skip
+
+
+def test_iob2_marginals_sum_the_model_own_tags(small):
+    c = small.config
+    batch = make_batch([small.vocab.encode(["President", "Roosevelt", "in", "Manhattan", "."], c.max_word_chars)])
+    with torch.inference_mode():
+        emissions = small(batch).emissions
+        own = small.tag_log_probs(emissions, batch.mask).exp()[0]  # (T, K)
+        iob2 = small.iob2_log_probs(emissions, batch.mask).exp()[0]  # (T, 9)
+        best = small.decode(emissions, batch.mask)[0]
+        best_iob2 = small.decode_iob2(emissions, batch.mask)[0]
+    for i, name in enumerate(TAGS):
+        members = [k for k, own_name in enumerate(c.tags) if to_iob2(own_name) == name]
+        torch.testing.assert_close(iob2[:, i], own[:, members].sum(1), rtol=1e-5, atol=1e-6)
+    assert [TAGS[k] for k in best_iob2] == [to_iob2(c.tags[k]) for k in best]
 
 
 @pytest.mark.parametrize("text", ["", "  \n", "👍🏽", "<script>alert(1)</script>", "שלום עולם"])

@@ -33,13 +33,14 @@ from models.ner import (
     ENCODERS,
     NER_MODELS,
     PAD,
-    TAGS,
+    TAG_SCHEMES,
     UNK,
     NERConfig,
     NERTagger,
     Vocab,
     count_parameters,
     digit_key,
+    iob2_to_iobes,
     make_batch,
     predict,
     save_vocab,
@@ -85,6 +86,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--hidden", type=int, default=200, help="LSTM units per direction, or CNN channels (default: 200)"
+    )
+    parser.add_argument(
+        "--tag-scheme",
+        choices=tuple(TAG_SCHEMES),
+        default="iob2",
+        help="tags the model learns; iobes adds E- (last token) and S- (one-token entity) (default: iob2)",
+    )
+    parser.add_argument(
+        "--layers", type=int, default=1, help="bilstm only: stacked bidirectional LSTM layers (default: 1)"
     )
     parser.add_argument(
         "--dropout", type=float, default=0.5, help="dropout on embeddings and LSTM output (default: 0.5)"
@@ -223,7 +233,9 @@ def main(argv: list[str] | None = None) -> dict:
     config = NERConfig(
         vocab_size=len(vocab.words),
         char_vocab_size=len(vocab.chars),
+        tags=TAG_SCHEMES[args.tag_scheme],
         hidden=args.hidden,
+        lstm_layers=args.layers,
         encoder=args.encoder,
         conv_dilations=tuple(int(d) for d in args.dilations.split(",")),
         crf=args.encoder == "bilstm",
@@ -237,9 +249,10 @@ def main(argv: list[str] | None = None) -> dict:
         flush=True,
     )
 
-    tag_index = {t: i for i, t in enumerate(TAGS)}
+    tag_index = {t: i for i, t in enumerate(config.tags)}
+    convert = iob2_to_iobes if args.tag_scheme == "iobes" else list
     encoded = [vocab.encode(tokens, config.max_word_chars) for tokens, _ in train]
-    gold_ids = [np.array([tag_index[t] for t in iob1_to_iob2(tags)]) for _, tags in train]
+    gold_ids = [np.array([tag_index[t] for t in convert(iob1_to_iob2(tags))]) for _, tags in train]
     lengths = np.array([len(tokens) for tokens, _ in train])
     word_counts = np.bincount(np.concatenate([words for words, _, _ in encoded]), minlength=config.vocab_size)
     singleton = torch.from_numpy(word_counts == 1)  # (V,)
