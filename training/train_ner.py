@@ -90,8 +90,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--tag-scheme",
         choices=tuple(TAG_SCHEMES),
-        default="iob2",
-        help="tags the model learns; iobes adds E- (last token) and S- (one-token entity) (default: iob2)",
+        default=None,
+        help="tags the model learns; iobes adds E- (last token) and S- (one-token entity); "
+        "answers are IOB2 either way (default: iobes for bilstm, iob2 for cnn)",
     )
     parser.add_argument(
         "--layers", type=int, default=1, help="bilstm only: stacked bidirectional LSTM layers (default: 1)"
@@ -111,9 +112,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--average-from",
         type=int,
-        default=25,
+        default=0,
         help="from this epoch on, also keep the running mean of the end-of-epoch weights and score it on valid; "
-        "the stored weights are whichever of the raw and averaged scored best (default: 25; 0 = off)",
+        "the stored weights are whichever of the raw and averaged scored best (default: 0 = off)",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument(
@@ -216,6 +217,8 @@ def running_mean(
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.tag_scheme is None:
+        args.tag_scheme = "iobes" if args.encoder == "bilstm" else "iob2"
     model_name = NER_MODELS[args.encoder]
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)

@@ -23,7 +23,7 @@ TYPOS = (
 # Both sentences open with the same ten tokens, and only words beyond the CNN tagger's window (4 tokens)
 # tell a company from a player: the CNN must label both Morgans alike, the BiLSTM need not.
 FAR_CLUE = (
-    "Morgan, after a long and difficult week of meetings, said its quarterly profit rose 12 percent. "
+    "Morgan, after a long and difficult week of meetings, said its net profit rose 12 percent and its shares gained. "
     "Morgan, after a long and difficult week of meetings, scored twice in the second half."
 )
 
