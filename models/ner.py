@@ -32,7 +32,7 @@ import torch.nn as nn
 
 from models import checkpoint
 from models.crf import CRF
-from models.tagging import chunks
+from models.tagging import chunks, to_iob2
 from models.tokenizer import Token, sentences, tokenize
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
@@ -95,28 +95,6 @@ def casing(token: str) -> int:
     if cased[0].isupper() and all(c.islower() for c in cased[1:]):
         return CASES.index("init_cap")
     return CASES.index("mixed")
-
-
-def iob2_to_iobes(tags: list[str]) -> list[str]:
-    """B-X alone -> S-X; the last I-X of an entity -> E-X. Input must be valid IOB2."""
-    out = []
-    for i, tag in enumerate(tags):
-        continues = i + 1 < len(tags) and tags[i + 1] == f"I-{tag[2:]}"
-        if tag.startswith("B-") and not continues:
-            tag = f"S-{tag[2:]}"
-        elif tag.startswith("I-") and not continues:
-            tag = f"E-{tag[2:]}"
-        out.append(tag)
-    return out
-
-
-def to_iob2(tag: str) -> str:
-    """IOBES -> IOB2 for one tag: S-X -> B-X, E-X -> I-X; IOB2 tags pass through."""
-    if tag[:2] == "S-":
-        return f"B-{tag[2:]}"
-    if tag[:2] == "E-":
-        return f"I-{tag[2:]}"
-    return tag
 
 
 def word_key(token: str) -> str:
@@ -286,8 +264,11 @@ class NERTagger(nn.Module):
         self.encoder = build_encoder(c)
         self.emission = nn.Linear(self.encoder.output_dim, len(c.tags))
         self.crf = CRF(len(c.tags)) if c.crf else None
-        # Which IOB2 tag (index into TAGS) each of the model's own tags reports as; read-only.
-        self.iob2_index = tuple(TAGS.index(to_iob2(t)) for t in c.tags)
+        # Which IOB2 tag (index into TAGS) each of the model's own tags reports as, and the reverse;
+        # fixed here so inference only reads them. Not persistent: derived from config.tags.
+        iob2_index = [TAGS.index(to_iob2(t)) for t in c.tags]
+        self.register_buffer("iob2_index", torch.tensor(iob2_index, dtype=torch.long), persistent=False)
+        self.iob2_groups = tuple(tuple(k for k, j in enumerate(iob2_index) if j == i) for i in range(len(TAGS)))
 
     def embed(self, batch: NERBatch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(word (B, T, Dw), char features (B, T, F), case (B, T, Dk))."""
@@ -337,13 +318,11 @@ class NERTagger(nn.Module):
         log_probs = self.tag_log_probs(emissions, mask)  # (B, T, K)
         if self.config.tags == TAGS:
             return log_probs
-        groups = [[k for k, j in enumerate(self.iob2_index) if j == i] for i in range(len(TAGS))]
-        return torch.stack([log_probs[..., g].logsumexp(-1) for g in groups], dim=-1)  # (B, T, len(TAGS))
+        return torch.stack([log_probs[..., list(g)].logsumexp(-1) for g in self.iob2_groups], dim=-1)
 
     def decode_iob2(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """(B, T) best tags as indices into TAGS."""
-        best = self.decode(emissions, mask)  # (B, T) indices into config.tags
-        return torch.tensor(self.iob2_index, dtype=torch.long)[best]
+        return self.iob2_index[self.decode(emissions, mask)]  # (B, T)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -43,3 +43,21 @@ def chunks(tags: Sequence[str]) -> list[Chunk]:
             start = i
         prev_prefix, prev_type = prefix, type_
     return spans
+
+
+def iob2_to_iobes(tags: Sequence[str]) -> list[str]:
+    """IOBES tags for the same chunks: a one-token chunk becomes S-X, a longer one B-X I-X ... E-X."""
+    out = ["O"] * len(tags)
+    for type_, start, end in chunks(tags):
+        if end - start == 1:
+            out[start] = f"S-{type_}"
+            continue
+        out[start : end - 1] = [f"B-{type_}"] + [f"I-{type_}"] * (end - start - 2)
+        out[end - 1] = f"E-{type_}"
+    return out
+
+
+def to_iob2(tag: str) -> str:
+    """One IOBES tag as IOB2: S-X -> B-X, E-X -> I-X; IOB2 tags pass through."""
+    prefix, type_ = _split_tag(tag)
+    return {"S": f"B-{type_}", "E": f"I-{type_}"}.get(prefix, tag)

@@ -24,14 +24,13 @@ from models.ner import (
     Vocab,
     attribute,
     casing,
-    iob2_to_iobes,
     load_tagger,
     make_batch,
     predict,
     save_vocab,
     tag,
-    to_iob2,
 )
+from models.tagging import iob2_to_iobes, to_iob2
 from models.tokenizer import sentences, tokenize
 from training import conll
 

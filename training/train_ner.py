@@ -40,12 +40,12 @@ from models.ner import (
     Vocab,
     count_parameters,
     digit_key,
-    iob2_to_iobes,
     make_batch,
     predict,
     save_vocab,
     word_key,
 )
+from models.tagging import iob2_to_iobes
 from training.conll import entity_scores, iob1_to_iob2, read_split
 
 
