@@ -65,9 +65,14 @@ def test_shared_link_opens_the_same_gallery_digit(page, app_url):
 def test_shared_link_opens_the_same_text_and_token(page, app_url):
     text = "Angela Merkel met Emmanuel Macron in Berlin on Monday."
     page.goto(f"{app_url}/text?text_input={quote(text)}&text_token=6")
-    assert page.get_by_label("Your text").input_value() == text
+    # The box can be drawn before the script's first run fills it: wait for the value, then check.
+    box = page.get_by_label("Your text")
+    page.wait_for_function("([el, text]) => el.value === text", arg=[box.element_handle(), text])
     wait_for_idle_script(page)
-    assert page.get_by_role("combobox", name="Token").input_value().startswith("6: Berlin")
+    token = page.get_by_role("combobox", name="Token")
+    page.wait_for_function("el => el.value.startsWith('6: ')", arg=token.element_handle())
+    assert box.input_value() == text
+    assert token.input_value().startswith("6: Berlin")
 
 
 def test_gallery_digit_can_be_chosen_with_the_keyboard(page, app_url):
