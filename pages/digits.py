@@ -7,7 +7,7 @@ from streamlit_drawable_canvas import st_canvas
 from figures import digits as fig
 from models.checkpoint import WeightsError
 from models.digits import EmptyDrawingError, conv_step, predict
-from ui import charts, resources
+from ui import charts, layout, resources
 from ui.inputs import DigitSource
 from ui.navigation import ensure_app_navigation
 
@@ -35,9 +35,20 @@ source.setup("gallery" if "digits_gallery" in st.query_params else "canvas")
 
 
 # ---------------------------------------------------------------- input and prediction
-# The canvas is a fixed 280 px: its column gets the largest share.
+# The canvas is a fixed 280 px: its column is just that wide, and the others share the rest.
+# On a narrow screen the gallery wraps below, and the prediction stays beside the canvas.
+st.html(
+    layout.column_row_css(
+        [
+            layout.Column("digits_draw", CANVAS_SIZE + 10, grow=0),
+            layout.Column("digits_pick", 200, grow=1.0),
+            layout.Column("digits_answer", 200, grow=1.1),
+        ],
+        last_when_wrapped="digits_pick",
+    )
+)
 draw_col, gallery_col, prediction_col = st.columns([1.3, 1.0, 1.1], gap="medium")
-with draw_col:
+with draw_col, st.container(key="digits_draw"):
     st.subheader("Draw")
     canvas = st_canvas(
         stroke_width=state.get("digits_stroke", 18),
@@ -55,7 +66,7 @@ with draw_col:
     if canvas.image_data is not None:
         state.digits_drawing = canvas.image_data  # (280, 280, 4) RGBA
 
-with gallery_col:
+with gallery_col, st.container(key="digits_pick"):
     st.subheader("…or pick a real one")
     sheet = resources.gallery_sheet_png()
     if gallery is None or sheet is None:
@@ -89,7 +100,7 @@ try:
 except EmptyDrawingError:
     result = None
 
-with prediction_col:
+with prediction_col, st.container(key="digits_answer"):
     st.subheader("The CNN says")
     if result is None:
         st.info("✏️ Draw a digit on the black canvas, or pick one from the gallery, to see the network at work.")

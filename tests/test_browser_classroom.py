@@ -12,7 +12,16 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from tests.browser import REPO_ROOT, app_with_weights, digit_strokes, metric_value, touch_strokes, wait_for_idle_script
+from tests.browser import (
+    REPO_ROOT,
+    app_with_weights,
+    canvas_locator,
+    digit_strokes,
+    draw_strokes,
+    metric_value,
+    touch_strokes,
+    wait_for_idle_script,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +61,27 @@ def test_touch_drawing_on_a_phone(browser, app_url):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("presenting", [False, True], ids=["sidebar-open", "presentation-mode"])
+def test_a_1024_px_screen_keeps_the_canvas_whole_and_the_answer_beside_it(browser, app_url, presenting):
+    """A 1024x768 laptop or projector: the whole canvas takes the mouse (draw_strokes checks its
+    edges), the page does not scroll sideways, and the prediction sits next to the canvas, not below."""
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{app_url}/digits{'?present=1' if presenting else ''}")
+        page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+        assert page.locator('[data-testid="stSidebar"]').is_visible() is not presenting
+        draw_strokes(page, digit_strokes()["7"])
+        assert metric_value(page, "Prediction") == "7"
+        canvas = canvas_locator(page).bounding_box()
+        answer = page.locator('[data-testid="stMetric"]').first.bounding_box()
+        assert answer["x"] >= canvas["x"] + canvas["width"]
+        assert answer["y"] < canvas["y"] + canvas["height"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    finally:
+        page.close()
 
 
 def test_shared_link_opens_the_same_gallery_digit(page, app_url):

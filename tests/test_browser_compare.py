@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from tests.browser import (
+    CANVAS_UNCOVERED,
     REPO_ROOT,
     app_with_weights,
+    canvas_locator,
     clear_canvas,
     digit_strokes,
     draw_strokes,
@@ -77,6 +79,24 @@ def test_digit_tab_controls(page, app_url):
     # clear
     clear_canvas(page)
     page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+
+
+def test_canvas_is_whole_on_a_1024_px_screen_with_the_sidebar_open(browser, app_url):
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(f"{app_url}/compare")
+        canvas = canvas_locator(page)
+        canvas.wait_for(state="visible")
+        assert page.locator('[data-testid="stSidebar"]').is_visible()
+        assert canvas.evaluate(CANVAS_UNCOVERED)
+        # The gallery still fits beside the canvas rather than wrapping below it.
+        gallery = page.get_by_role("radiogroup", name="Gallery digit").bounding_box()
+        box = canvas.bounding_box()
+        assert gallery["x"] >= box["x"] + box["width"]
+        assert gallery["y"] < box["y"] + box["height"]
+    finally:
+        page.close()
 
 
 def test_text_tab_controls(page, app_url):
