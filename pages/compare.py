@@ -67,13 +67,10 @@ def digits_view() -> None:
     source = DigitSource("compare")
     source.setup("gallery")
 
-    st.html(
-        layout.column_row_css(
-            [layout.Column("compare_draw", CANVAS_SIZE + 10, grow=0), layout.Column("compare_pick", 220)]
-        )
+    draw_col, pick_col = layout.sized_columns(
+        [layout.Column("compare_draw", CANVAS_SIZE + 10, grow=0), layout.Column("compare_pick", 220)]
     )
-    draw_col, pick_col = st.columns([1, 1.6], gap="medium")
-    with draw_col, st.container(key="compare_draw"):
+    with draw_col:
         canvas = st_canvas(
             stroke_width=18,
             stroke_color="#FFFFFF",
@@ -88,7 +85,7 @@ def digits_view() -> None:
         st.button("Clear the canvas", key="compare_clear", on_click=source.clear_canvas, icon=":material/ink_eraser:")
         if canvas.image_data is not None:
             state.compare_drawing = canvas.image_data  # (280, 280, 4) RGBA
-    with pick_col, st.container(key="compare_pick"):
+    with pick_col:
         if gallery is None:
             st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
         else:

@@ -37,18 +37,15 @@ source.setup("gallery" if "digits_gallery" in st.query_params else "canvas")
 # ---------------------------------------------------------------- input and prediction
 # The canvas is a fixed 280 px: its column is just that wide, and the others share the rest.
 # On a narrow screen the gallery wraps below, and the prediction stays beside the canvas.
-st.html(
-    layout.column_row_css(
-        [
-            layout.Column("digits_draw", CANVAS_SIZE + 10, grow=0),
-            layout.Column("digits_pick", 200, grow=1.0),
-            layout.Column("digits_answer", 200, grow=1.1),
-        ],
-        last_when_wrapped="digits_pick",
-    )
+draw_col, gallery_col, prediction_col = layout.sized_columns(
+    [
+        layout.Column("digits_draw", CANVAS_SIZE + 10, grow=0),
+        layout.Column("digits_pick", 200, grow=1.0),
+        layout.Column("digits_answer", 200, grow=1.1),
+    ],
+    last_when_wrapped="digits_pick",
 )
-draw_col, gallery_col, prediction_col = st.columns([1.3, 1.0, 1.1], gap="medium")
-with draw_col, st.container(key="digits_draw"):
+with draw_col:
     st.subheader("Draw")
     canvas = st_canvas(
         stroke_width=state.get("digits_stroke", 18),
@@ -66,7 +63,7 @@ with draw_col, st.container(key="digits_draw"):
     if canvas.image_data is not None:
         state.digits_drawing = canvas.image_data  # (280, 280, 4) RGBA
 
-with gallery_col, st.container(key="digits_pick"):
+with gallery_col:
     st.subheader("…or pick a real one")
     sheet = resources.gallery_sheet_png()
     if gallery is None or sheet is None:
@@ -100,7 +97,7 @@ try:
 except EmptyDrawingError:
     result = None
 
-with prediction_col, st.container(key="digits_answer"):
+with prediction_col:
     st.subheader("The CNN says")
     if result is None:
         st.info("✏️ Draw a digit on the black canvas, or pick one from the gallery, to see the network at work.")

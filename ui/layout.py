@@ -12,9 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
 # Below this viewport width Streamlit stacks every column at full width: leave that alone.
 STACKED_BELOW_PX = 640
-# Room allowed per gap between columns: gap="medium" is 2rem, 44 px at presentation mode's 22 px root font.
+# The gap between sized columns, and the room allowed for it: "medium" is 2rem, 44 px at presentation
+# mode's 22 px root font.
+GAP = "medium"
 GAP_ALLOWANCE_PX = 48
 
 
@@ -48,3 +53,11 @@ def column_row_css(columns: Sequence[Column], last_when_wrapped: str | None = No
             f"\n@container (max-width: {needed}px) {{ {_column(last_when_wrapped)} {{ order: 1; }} }}"
         )
     return f"<style>\n{css}\n</style>"
+
+
+def sized_columns(columns: Sequence[Column], last_when_wrapped: str | None = None) -> list[DeltaGenerator]:
+    """st.columns sized by `columns`: one keyed container per column, to write into."""
+    st.html(column_row_css(columns, last_when_wrapped))
+    # The CSS sets every width from 640 px up, and Streamlit stacks the columns below that, so
+    # st.columns' own proportions never show: equal ones will do.
+    return [column.container(key=c.key) for column, c in zip(st.columns(len(columns), gap=GAP), columns, strict=True)]
