@@ -3,7 +3,9 @@
 python -m models ner "Angela Merkel visited Paris."    # entities: text, label, start, end, score
 echo "some text" | python -m models ner -              # text from stdin
 
-python -m models speller "networc"   # suggestions [{word, score}] and next-letter distributions
+python -m models speller "networc"                            # suggestions and next-letter distributions
+python -m models speller --text "Thanks four the help."         # flags in a sentence, read in context
+python -m models speller --text "Thanks four the help." --no-context   # the same without the RNN
 """
 
 from __future__ import annotations
@@ -23,17 +25,25 @@ def main(argv: list[str] | None = None) -> None:
     ner.add_argument("--model", default="bilstm", help="which NER model (default: bilstm)")
     ner.add_argument("--tokens", action="store_true", help="print tokens, tags and offsets too (default: off)")
     speller = commands.add_parser("speller", help="spelling suggestions and the char-RNN's next-letter guesses")
-    speller.add_argument("word", help="the word to correct")
+    speller.add_argument("word", nargs="?", help="one word to correct on its own")
+    speller.add_argument("--text", help="a sentence or paragraph to check, in context (- reads stdin)")
+    speller.add_argument("--no-context", action="store_true", help="with --text: leave the RNN out (default: off)")
     speller.add_argument("-k", type=int, default=5, help="how many suggestions (default: 5)")
     args = parser.parse_args(argv)
 
     from models.checkpoint import WeightsError
 
     if args.command == "speller":
-        from models.speller import cli_json
+        from models.speller.cli import text_json, word_json
 
+        if (args.word is None) == (args.text is None):
+            parser.error("speller takes either a WORD or --text TEXT")
         try:
-            print(json.dumps(cli_json(args.word, k=args.k), ensure_ascii=False))
+            if args.text is not None:
+                text = sys.stdin.read() if args.text == "-" else args.text
+                print(json.dumps(text_json(text, context=not args.no_context, k=args.k), ensure_ascii=False))
+            else:
+                print(json.dumps(word_json(args.word, k=args.k), ensure_ascii=False))
         except WeightsError as exc:
             print(json.dumps({"error": str(exc)}))
             sys.exit(1)

@@ -20,3 +20,16 @@ def browser(app_url):
         chromium = launch_browser(playwright)
         yield chromium
         chromium.close()
+
+
+def require_data(path, how: str) -> None:
+    """Skip a test whose data the project cannot fetch itself, saying how to get it; under CI, where the
+    shared data is present, its absence is a failure."""
+    import os
+    from pathlib import Path
+
+    if Path(path).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{path} is missing, and CI must have it: {how}")
+    pytest.skip(f"{path} is missing: {how}")

@@ -21,6 +21,37 @@ def test_models_speller_suggests_and_charts():
     assert after_networ["actual"] == "c" and after_networ["top"][0]["letter"] == "k"
 
 
+def test_models_speller_text_flags_in_context_with_score_parts():
+    text = "I got a letter form my aunt about the networc."
+    out = run_json("models", "speller", "--text", text)
+    flags = {flag["word"]: flag for flag in out["flags"]}
+    assert set(flags) == {"form", "networc"} and out["context"] is True
+    assert flags["form"]["kind"] == "real_word" and flags["form"]["suggestions"][0]["word"] == "from"
+    assert flags["networc"]["kind"] == "unknown" and flags["networc"]["suggestions"][0]["word"] == "network"
+    for flag in out["flags"]:
+        assert text[flag["start"] : flag["end"]] == flag["word"]
+        for suggestion in flag["suggestions"]:
+            assert set(suggestion["parts"]) == {"edit", "frequency", "context"} and 0 <= suggestion["score"] <= 1
+    plain = run_json("models", "speller", "--text", text, "--no-context")
+    assert [flag["word"] for flag in plain["flags"]] == ["networc"] and plain["context"] is False
+    assert all(s["parts"]["context"] == 0 for s in plain["flags"][0]["suggestions"])
+
+
+def test_evaluate_speller_sentences_contract(tmp_path):
+    sentences = tmp_path / "sentences.tsv"
+    sentences.write_text(
+        "A letter form my aunt .\tA letter from my aunt .\n"
+        "The networc is down .\tThe network is down .\n"
+        "one two three\tone two\n"
+    )
+    out = run_json("training.evaluate", "speller", "--sentences", str(sentences))
+    assert out["n_errors"] == 2 and out["n_tokens"] == 11 and out["skipped"] == 1 and out["context"] is True
+    assert out["correction_rate"] == 1.0 and out["false_alarm_rate"] == 0.0 and out["accuracy"] == 1.0
+    assert out["words_per_s"] > 0
+    plain = run_json("training.evaluate", "speller", "--sentences", str(sentences), "--no-context")
+    assert plain["context"] is False and plain["correction_rate"] == 0.5 and plain["n_errors"] == 2
+
+
 def test_models_ner_lists_entities_with_offsets():
     text = "Angela Merkel visited Paris."
     entities = run_json("models", "ner", text)

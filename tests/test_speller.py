@@ -1,36 +1,22 @@
-import argparse
+"""The speller's parts against references: edit distances against their recursive definition, the index
+against a scan of the dictionary, the context model's two directions against what they may see."""
+
 import functools
-import hashlib
 import random
-import threading
-import time
 
 import numpy as np
 import pytest
 import torch
 
-from models import checkpoint
-from models.speller import (
-    UNIT_COST,
-    DeleteIndex,
-    Speller,
-    SpellerConfig,
-    alignment_costs,
-    apply_case,
-    cli_json,
-    correct_text,
-    encode,
-    load_speller,
-    next_letter_distributions,
-    osa_distance,
-    osa_distances,
-    pad_codes,
-    suggest,
-)
+from models.speller.alignment import alignment_costs, osa_alignment, osa_distance
+from models.speller.alphabet import EDITABLE_CODES, NUM_SEGMENTS, VOCAB_SIZE, encode, pad_codes
+from models.speller.context import ContextConfig, ContextLM, WordVocab, pad_sentences, reverse_padded
+from models.speller.index import DeleteIndex
+from models.speller.text import lm_form, sentences, tokenize
 
 
 def osa_reference(a: str, b: str) -> int:
-    """OSA distance by its recursive definition, memoised: independent of the table-filling code."""
+    """OSA distance by its recursive definition, memoised: independent of any table-filling code."""
 
     @functools.cache
     def d(i: int, j: int) -> int:
@@ -44,6 +30,21 @@ def osa_reference(a: str, b: str) -> int:
     return d(len(a), len(b))
 
 
+def unit_cost_matrix() -> np.ndarray:
+    """Costs that make alignment_costs the OSA distance (markers and padding never edited)."""
+    cost = np.full((NUM_SEGMENTS + 1, NUM_SEGMENTS + 1), np.inf, dtype=np.float32)
+    for code in (1, 2, *EDITABLE_CODES):  # BOS, EOS and every editable symbol match themselves for free
+        cost[1 + code, 1 + code] = 0.0
+    for x in EDITABLE_CODES:
+        cost[0, 1 + x] = 1.0  # deletion
+        cost[1 + x, 0] = 1.0  # insertion
+        for y in EDITABLE_CODES:
+            if x != y:
+                cost[1 + y, 1 + x] = 1.0  # substitution
+                cost[1 + VOCAB_SIZE + y * VOCAB_SIZE + x, 1 + VOCAB_SIZE + x * VOCAB_SIZE + y] = 1.0  # swap
+    return cost
+
+
 def random_words(n: int, seed: int, alphabet: str = "abcde'", max_len: int = 9) -> list[str]:
     rng = random.Random(seed)
     return ["".join(rng.choice(alphabet) for _ in range(rng.randrange(max_len + 1))) for _ in range(n)]
@@ -55,23 +56,26 @@ def test_osa_distance_known_values():
     assert osa_distance("kitten", "sitting") == 3
     assert osa_distance("teh", "the") == 1  # one swap
     assert osa_distance("ca", "abc") == 3  # OSA edits no substring twice (true Damerau-Levenshtein gives 2)
-    assert osa_distance("recieve", "receive") == 1
 
 
-def test_osa_distance_matches_the_recursive_definition():
-    words = random_words(120, seed=1)
-    for a in words[:60]:
-        for b in words[60:]:
-            assert osa_distance(a, b) == osa_reference(a, b), (a, b)
+def test_osa_distance_and_alignment_match_the_recursive_definition():
+    words = random_words(100, seed=1)
+    for a in words[:50]:
+        for b in words[50:]:
+            expected = osa_reference(a, b)
+            assert osa_distance(a, b) == expected, (a, b)
+            steps = osa_alignment(a, b)
+            assert "".join(s for s, _ in steps) == a and "".join(t for _, t in steps) == b
+            assert sum(s != t for s, t in steps) == expected, (a, b, steps)
 
 
-def test_batched_distances_match_the_reference():
+def test_learned_alignment_with_unit_costs_is_the_osa_distance():
     words = random_words(300, seed=2)
     codes, lengths = pad_codes(words)
+    unit = unit_cost_matrix()
     for query in ["", "a", "ab", "abcab", "badcae", "eeeeee", "ab'cd", "abcdeabcdeab"]:
         expected = np.array([osa_reference(query, w) for w in words])
-        assert (osa_distances(encode(query), codes, lengths) == expected).all()
-        assert (alignment_costs(UNIT_COST, encode(query), codes, lengths)[0] == expected).all()
+        assert (alignment_costs(unit, encode(query), codes, lengths)[0] == expected).all()
 
 
 def test_delete_index_finds_exactly_the_words_within_distance_two():
@@ -88,145 +92,62 @@ def test_delete_index_finds_exactly_the_words_within_distance_two():
         assert found == expected, query
 
 
-# ---------------------------------------------------------------------------------------------
-# With the committed weights
+def test_tokens_keep_offsets_and_sentences():
+    text = 'He said "thanks four the help." Then he left!\n\nA new one, with www.example.org and 42 cats.'
+    found = tokenize(text)
+    for token in found:
+        assert text[token.start : token.end] == token.text
+    words = [token.text for token in found if token.kind == "word"]
+    assert words[:5] == ["He", "said", "thanks", "four", "the"]
+    assert [t.kind for t in found if t.text.startswith("www")] == ["url"]
+    groups = [[found[i].text for i in group] for group in sentences(found)]
+    assert groups[0][-1] == "." and groups[1][:2] == ['"', "Then"] and groups[2][0] == "A"
+    forms = {t.text: lm_form(t) for t in found}
+    assert forms["42"] == "<num>" and forms["Then"] == "then" and forms["www.example.org"] == "<unk>"
+    opening = {t.text for t in found if t.opens_sentence and t.kind == "word"}
+    assert {"He", "Then", "A"} <= opening and "four" not in opening
 
 
-@pytest.fixture(scope="module")
-def speller_and_manifest():
-    try:
-        return load_speller()
-    except checkpoint.WeightsError as exc:
-        pytest.fail(f"committed speller weights missing: {exc}")
+def test_reverse_padded_reverses_each_row_within_its_length():
+    x = torch.arange(12).view(2, 6)
+    lengths = torch.tensor([4, 6])
+    reversed_x = reverse_padded(x[..., None], lengths)[..., 0]
+    assert reversed_x.tolist() == [[3, 2, 1, 0, 4, 5], [11, 10, 9, 8, 7, 6]]
+    assert torch.equal(reverse_padded(reversed_x[..., None], lengths)[..., 0], x)
 
 
-@pytest.fixture(scope="module")
-def speller(speller_and_manifest):
-    return speller_and_manifest[0]
+def test_each_direction_of_the_context_model_sees_only_its_own_side():
+    """The left query at t may depend on ids[:t] only, the right query on ids[t + 1 :] only."""
+    torch.manual_seed(0)
+    vocab = WordVocab(["<pad>", "<s>", "<unk>", "<num>", *"abcdefgh"])
+    model = ContextLM(ContextConfig(vocab_size=len(vocab), word_dim=8, hidden_size=12)).eval()
+    ids, lengths = pad_sentences([vocab.encode(list("abcdef")), vocab.encode(list("gh"))])
+    base = model(ids, lengths)
+    t = 3
+    changed = ids.clone()
+    changed[0, t] = vocab.ids["h"]
+    out = model(changed, lengths)
+    assert torch.allclose(out.left_query[0, : t + 1], base.left_query[0, : t + 1])  # positions <= t read only < t
+    assert not torch.allclose(out.left_query[0, t + 1], base.left_query[0, t + 1])
+    assert torch.allclose(out.right_query[0, t:], base.right_query[0, t:])  # positions >= t read only > t
+    assert not torch.allclose(out.right_query[0, t - 1], base.right_query[0, t - 1])
+    # The padded row's answers do not depend on the padding.
+    alone = model(*pad_sentences([vocab.encode(list("gh"))]))
+    assert torch.allclose(alone.right_query[0], base.right_query[1, : lengths[1]], atol=1e-6)
+    assert torch.allclose(alone.left_query[0], base.left_query[1, : lengths[1]], atol=1e-6)
 
 
-def test_weights_are_small(speller_and_manifest):
-    weights_path, _ = checkpoint.paths("speller")
-    assert weights_path.stat().st_size < 6 * 2**20
-    assert speller_and_manifest[1]["torch_version"]
+def test_context_logits_for_chosen_words_match_the_full_matrix():
+    torch.manual_seed(1)
+    model = ContextLM(ContextConfig(vocab_size=30, word_dim=8, hidden_size=12)).eval()
+    query = torch.randn(5, 8)
+    words = torch.randint(0, 30, (5, 4))
+    for direction in ("left", "right"):
+        full = model.logits(query, direction)
+        assert torch.allclose(model.logits(query, direction, words), full.gather(1, words), atol=1e-5)
 
 
-def test_after_networ_k_towers_over_c(speller):
-    symbols, probs, hidden = next_letter_distributions(speller, "networ")
-    assert probs.shape == (7, 27) and hidden.shape == (7, speller.config.hidden_size)
-    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
-    after = probs[len("networ")]
-    assert after[symbols.index("k")] > 5 * after[symbols.index("c")]
-
-
-def test_common_typos_are_corrected(speller):
-    for wrong, right in [("speling", "spelling"), ("recieve", "receive"), ("networc", "network"), ("teh", "the")]:
-        found = suggest(speller, wrong)
-        assert found and found[0].word == right, (wrong, found)
-        assert 0.0 <= found[-1].score <= found[0].score <= 1.0
-
-
-def test_known_words_come_first(speller):
-    for word in ["the", "network", "receive", "don't"]:
-        assert suggest(speller, word)[0].word == word
-    assert suggest(speller, "The")[0].word == "the"
-
-
-def test_text_leaves_digits_urls_emails_and_other_scripts_alone(speller):
-    text = (
-        "Call 555-1234 or mail jon.doe@exmaple.com, see https://exmaple.org/pagge and www.speling.net: "
-        "Москва 東京 naïve h2o"
-    )
-    assert correct_text(speller, text) == []
-
-
-def test_text_flags_typos_with_offsets_and_casing(speller):
-    text = "Speling is hard. The NETWROK was slow and the comittee agreed."
-    flags = {f.word: f for f in correct_text(speller, text)}
-    assert set(flags) == {"Speling", "NETWROK", "comittee"}
-    for flag in flags.values():
-        assert text[flag.start : flag.end] == flag.word
-    assert flags["Speling"].suggestions[0].word == "Spelling"
-    assert flags["NETWROK"].suggestions[0].word == "NETWORK"
-    assert flags["comittee"].suggestions[0].word == "committee"
-    assert apply_case("network", "upper") == "NETWORK" and apply_case("network", "capitalised") == "Network"
-
-
-def test_apostrophes_names_and_protected_spans(speller):
-    text = "We don't know if O'Neill won't come; it's Roosevelt's call, and Kwame's too."
-    assert correct_text(speller, text) == []
-    assert correct_text(speller, "They dont care.")[0].suggestions[0].word == "don't"
-    # An unknown capitalised word inside a sentence is taken for a name ...
-    assert correct_text(speller, "We met Obradovic yesterday.") == []
-    # ... and a protected span (a named entity from the tagger) is never corrected, even if lower-case.
-    text = "the roosevlt papers"
-    assert correct_text(speller, text, protected_spans=[(4, 12)]) == []
-    assert [f.word for f in correct_text(speller, text)] == ["roosevlt"]
-
-
-def test_a_sixty_letter_word_is_quick(speller):
-    word = "pneumonoultramicroscopicsilicovolcanoconiosis" + "abcdefghijklmno"
-    assert len(word) == 60
-    started = time.perf_counter()
-    assert suggest(speller, word) == []
-    flags = correct_text(speller, f"A {word} here.")
-    assert time.perf_counter() - started < 0.5
-    assert [f.word for f in flags] == [word]
-
-
-def test_cli_json(speller):
-    result = cli_json("networc")
-    assert result["suggestions"][0]["word"] == "network"
-    assert len(result["next_letter"]) == len("networc") + 1
-    assert result["next_letter"][6]["prefix"] == "networ"
-    assert result["next_letter"][6]["top"][0]["letter"] == "k"
-
-
-def test_forward_keeps_no_state(speller):
-    model = speller.model
-    before = set(vars(model))
-    hooks = [len(m._forward_hooks) for m in model.modules()]
-    next_letter_distributions(speller, "state")
-    assert set(vars(model)) == before
-    assert [len(m._forward_hooks) for m in model.modules()] == hooks
-
-
-def test_concurrent_callers_get_their_own_results(speller):
-    words = ["speling", "recieve", "networc", "definately", "comittee", "wierd", "teh", "acommodate"]
-    expected = [suggest(speller, w) for w in words]
-    results = [None] * len(words)
-
-    def work(i):
-        for _ in range(5):
-            results[i] = suggest(speller, words[i])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(words))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results == expected
-
-
-def test_committed_weights_reproduce_their_dev_accuracy(speller_and_manifest):
-    from training.speller_eval import evaluate_pairs
-    from training.train_speller import dev_pairs, parse_args
-
-    speller, manifest = speller_and_manifest
-    training = manifest["training"]
-    args = parse_args([])
-    args = argparse.Namespace(**{**vars(args), **{k: training[k] for k in vars(args) if k in training}})
-    counts = speller.model.lexicon_counts.numpy()
-    pairs = dev_pairs(speller.words, counts, args)
-    digest = hashlib.sha256("\n".join(f"{t}\t{w}" for t, w in pairs).encode()).hexdigest()
-    assert digest == manifest["data"]["dev_pairs_sha256"]
-    result = evaluate_pairs(speller, pairs)
-    assert result["accuracy"] == pytest.approx(manifest["metrics"]["dev_top1"], abs=1e-4)
-
-
-def test_config_round_trips_through_the_manifest(speller_and_manifest):
-    _, manifest = speller_and_manifest
-    config = SpellerConfig(**checkpoint._tuples(manifest["config"]))
-    model = Speller(config)
-    state = torch.load(checkpoint.paths("speller")[0], map_location="cpu", weights_only=True)
-    model.load_state_dict(state, strict=True)
+@pytest.mark.parametrize("bad", ["<s> word", "word"])
+def test_vocab_must_start_with_the_special_symbols(bad):
+    with pytest.raises(ValueError):
+        WordVocab(bad.split())

@@ -3,6 +3,7 @@
     python -m training.evaluate digits [--model cnn] [--npz FILE]
     python -m training.evaluate ner [--model bilstm] [--conll FILE]
     python -m training.evaluate speller --pairs FILE
+    python -m training.evaluate speller --sentences FILE [--no-context]
 
 digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
 digits, with --npz: FILE holds `images` (N, H, W) uint8, white ink on black, any H and W,
@@ -12,6 +13,14 @@ ner, without --conll: the CoNLL-2003 English test set (from --data, $CNNRNN_DATA
 ner, with --conll: FILE has one token per line, the token first and its tag last (IOB1 or IOB2),
 blank lines between sentences; -DOCSTART- lines are skipped. Scores are conlleval's
 exact-match entity precision, recall and F1, in percent, overall and per type.
+
+speller, --pairs: words on their own; FILE holds Norvig's `right: wrong1 wrong2` lines or a
+`wrong<TAB>right` TSV; top-1 and top-3 accuracy.
+speller, --sentences: whole sentences; FILE has one `wrong sentence<TAB>right sentence` pair a line,
+tokens separated by single spaces, both sides with as many tokens (else the line is `skipped`). The
+corrector reads the whole sentence and returns one token per token; comparisons ignore case.
+correction_rate = wrong tokens fixed / wrong tokens; false_alarm_rate = right tokens changed / right
+tokens; --no-context is the same corrector without the RNN's context score (the ablation).
 """
 
 from __future__ import annotations
@@ -128,8 +137,15 @@ def main(argv: list[str] | None = None) -> None:
     ner.add_argument("--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)")
     ner.add_argument("--limit", type=int, default=None, help="evaluate only the first N sentences (default: all)")
     speller = tasks.add_parser("speller", help="the spelling corrector on (misspelling, correction) pairs")
+    speller_input = speller.add_mutually_exclusive_group(required=True)
+    speller_input.add_argument(
+        "--pairs", type=Path, help="single words: Norvig's `right: wrong1 wrong2` lines, or a `wrong<TAB>right` TSV"
+    )
+    speller_input.add_argument(
+        "--sentences", type=Path, help="whole sentences: `wrong sentence<TAB>right sentence`, one pair a line"
+    )
     speller.add_argument(
-        "--pairs", type=Path, required=True, help="Norvig's `right: wrong1 wrong2` lines, or a `wrong<TAB>right` TSV"
+        "--no-context", action="store_true", help="with --sentences: the corrector without the RNN (default: off)"
     )
     args = parser.parse_args(argv)
     from models.checkpoint import WeightsError
@@ -140,9 +156,12 @@ def main(argv: list[str] | None = None) -> None:
         elif args.task == "ner":
             result = evaluate_ner(args.model, args.conll, args.data, args.limit)
         elif args.task == "speller":
-            from training.speller_eval import main_json
+            from training.speller_eval import main_json, sentences_json
 
-            result = {"task": "speller", "model": "speller", **main_json(args.pairs)}
+            if args.sentences is not None:
+                result = {"task": "speller", "model": "speller", **sentences_json(args.sentences, not args.no_context)}
+            else:
+                result = {"task": "speller", "model": "speller", **main_json(args.pairs)}
     except (WeightsError, ValueError, KeyError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         sys.exit(1)

