@@ -1,5 +1,7 @@
 """What every figure module shares: lean plotly figures from plain dicts."""
 
+import html
+
 import plotly.graph_objects as go
 
 MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
@@ -13,3 +15,9 @@ def figure(traces: list[dict], layout: dict) -> go.Figure:
     # An empty template: plotly's default one costs ~2 ms and 6 KB per chart, and Streamlit
     # applies its own theme in the browser anyway.
     return go.Figure(data=traces, layout={"template": {}, **layout}, _validate=False)
+
+
+def plot_text(token: str) -> str:
+    """User text for a plotly label: plotly.js reads a subset of HTML in labels (<b>, <a href>, <br>...),
+    so it is escaped."""
+    return html.escape(token)

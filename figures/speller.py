@@ -7,27 +7,132 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import MARGIN, figure
+from figures.common import MARGIN, figure, plot_text
 
 # Below this probability a typed letter counts as a surprise to the RNN.
 SURPRISE_BELOW = 0.05
 
 
+# How each kind of flag is underlined: a misspelling (not a word at all) and a real word in the wrong place.
+FLAG_STYLES = {
+    "unknown": ("wavy", "#d55e00", "not a word"),
+    "real_word": ("double", "#0072b2", "a real word, but not here"),
+}
+PART_COLOURS = {"edit": "#e69f00", "frequency": "#009e73", "context": "#0072b2"}
+PART_NAMES = {"edit": "edit model", "frequency": "word frequency", "context": "the RNN's context"}
+
+
+def _underline(kind: str) -> str:
+    line, colour, _ = FLAG_STYLES[kind]
+    return f"text-decoration:underline {line} {colour};text-decoration-thickness:2px;text-underline-offset:4px"
+
+
+def flag_legend_html() -> str:
+    items = "".join(
+        f'<span style="margin-right:1.2em"><span style="{_underline(kind)}">{html.escape(kind_name)}</span></span>'
+        for kind, (_, _, kind_name) in FLAG_STYLES.items()
+    )
+    return f'<div style="font-size:0.9rem;margin-bottom:0.3em">{items}</div>'
+
+
 def flagged_html(text: str, flags) -> str:
-    """The text with each flagged word underlined in a wavy line; hovering lists its suggestions.
+    """The text with each flagged word underlined in its kind's style; hovering lists its suggestions.
     All user text is escaped."""
     parts, cursor = [], 0
     for flag in sorted(flags, key=lambda f: f.start):
         parts.append(html.escape(text[cursor : flag.start]))
         hint = ", ".join(f"{s.word} ({s.score:.0%})" for s in flag.suggestions[:3]) or "no suggestion"
+        prefix = "A real word, but not here. " if flag.kind == "real_word" else ""
         parts.append(
-            f'<span title="{html.escape("Did you mean: " + hint, quote=True)}" style="text-decoration:underline '
-            f'wavy #d55e00;text-decoration-thickness:2px;text-underline-offset:3px">'
-            f"{html.escape(text[flag.start : flag.end])}</span>"
+            f'<span title="{html.escape(prefix + "Did you mean: " + hint, quote=True)}" '
+            f'data-flag="{flag.kind}" style="{_underline(flag.kind)}">{html.escape(text[flag.start : flag.end])}</span>'
         )
         cursor = flag.end
     parts.append(html.escape(text[cursor:]))
     return f'<div dir="auto" style="font-size:1.1rem;line-height:1.9;white-space:pre-wrap">{"".join(parts)}</div>'
+
+
+def score_parts_bars(words: list[str], parts: list[dict[str, float]], typed: str | None) -> go.Figure:
+    """Each candidate's score as the sum of its parts (edit, frequency, context), stacked, with a diamond
+    at the total: the highest total wins. `typed` names the real word that was typed, if it is among them."""
+    labels = [plot_text(w) + (" (typed)" if w == typed else "") for w in words]
+    traces = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": PART_NAMES[part],
+            "y": labels,
+            "x": [p[part] for p in parts],
+            "marker": {"color": colour},
+            "hovertemplate": f"%{{y}}: {PART_NAMES[part]} %{{x:+.2f}}<extra></extra>",
+        }
+        for part, colour in PART_COLOURS.items()
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": "total",
+            "y": labels,
+            "x": [sum(p.values()) for p in parts],
+            "marker": {"symbol": "diamond", "size": 12, "color": "#000000", "line": {"color": "#ffffff", "width": 1}},
+            "hovertemplate": "%{y}: total %{x:+.2f}<extra></extra>",
+        }
+    )
+    layout = {
+        "title": {"text": "Why this correction: each candidate's score, part by part (higher wins)"},
+        "barmode": "relative",
+        "height": 150 + 34 * len(words),
+        "margin": {**MARGIN, "l": 10},
+        "yaxis": {"type": "category", "autorange": "reversed", "automargin": True},
+        "xaxis": {"title": {"text": "score (log scale)"}, "zeroline": True},
+        "legend": {"orientation": "h", "y": -0.25},
+    }
+    return figure(traces, layout)
+
+
+def expectation_bars(expectation, top: int = 6) -> go.Figure:
+    """What the context model expected at one position: the top words from the left, from the right,
+    and from both sides, as three panels of bars."""
+    panels = (
+        ("left", "reading left to right"),
+        ("right", "reading right to left"),
+        ("both", "both sides together"),
+    )
+    traces, layout = (
+        [],
+        {
+            "title": {"text": f"What the RNN expected in place of “{plot_text(expectation.word)}”"},
+            "height": 120 + 26 * top,
+            "margin": MARGIN,
+            "showlegend": False,
+        },
+    )
+    for i, (side, name) in enumerate(panels):
+        pairs = getattr(expectation, side)[:top]
+        suffix = "" if i == 0 else str(i + 1)
+        traces.append(
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [p for _, p in pairs],
+                "y": [plot_text(w) for w, _ in pairs],
+                "xaxis": f"x{suffix}",
+                "yaxis": f"y{suffix}",
+                "marker": {"color": PART_COLOURS["context"] if side != "both" else "#56b4e9"},
+                "text": [f"{p:.0%}" for _, p in pairs],
+                "textposition": "outside",
+                "hovertemplate": f"{name}: %{{y}} %{{x:.1%}}<extra></extra>",
+            }
+        )
+        layout[f"xaxis{suffix}"] = {
+            "domain": [i / 3 + 0.02, (i + 1) / 3 - 0.04],
+            "tickformat": ".0%",
+            "range": [0, 1.25 * max([p for _, p in pairs], default=1.0)],
+            "title": {"text": name},
+        }
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "autorange": "reversed", "type": "category"}
+    return figure(traces, layout)
 
 
 def typed_letter_probabilities(word: str, symbols: list[str], probs: np.ndarray) -> np.ndarray:
@@ -161,6 +266,37 @@ def surprise_caption(word: str, symbols: list[str], probs: np.ndarray) -> str:
     )
 
 
+def score_parts_caption(words: list[str], parts: list[dict[str, float]], typed: str | None) -> str:
+    """The chart's numbers in words: the winner, and which part decided it against the runner-up."""
+    if not words:
+        return ""
+    totals = [sum(p.values()) for p in parts]
+    order = sorted(range(len(words)), key=lambda i: -totals[i])
+    best = order[0]
+    text = f"“{words[best]}” scores highest ({totals[best]:+.2f})."
+    rival = next((i for i in order if words[i] == typed and i != best), order[1] if len(order) > 1 else None)
+    if rival is None:
+        return text
+    gaps = {part: parts[best][part] - parts[rival][part] for part in PART_NAMES}
+    decisive = max(gaps, key=gaps.get)
+    against = "the typed word" if words[rival] == typed else "the runner-up"
+    text += f" Against {against}, “{words[rival]}” ({totals[rival]:+.2f}), "
+    if gaps[decisive] <= 0:
+        return text + "no part favours it; every part is at least as high for the rival."
+    pieces = [f"{PART_NAMES[part]} {gap:+.2f}" for part, gap in gaps.items()]
+    return text + f"the parts differ by {', '.join(pieces)}: {PART_NAMES[decisive]} decides the most."
+
+
+def expectation_caption(expectation) -> str:
+    def top(pairs):
+        return ", ".join(f"{word} {p:.0%}" for word, p in pairs[:3]) or "nothing"
+
+    return (
+        f"In place of “{expectation.word}”, reading from the left the RNN expected {top(expectation.left)}; "
+        f"reading from the right, {top(expectation.right)}; both sides together, {top(expectation.both)}."
+    )
+
+
 def hidden_caption(hidden: np.ndarray) -> str:
     hidden = np.asarray(hidden, dtype=np.float64)
     change = np.abs(np.diff(hidden, axis=0)).sum(1) if len(hidden) > 1 else np.zeros(1)
@@ -169,3 +305,35 @@ def hidden_caption(hidden: np.ndarray) -> str:
         f"{hidden.shape[1]} hidden units over {len(hidden)} steps, values from {hidden.min():.2f} to "
         f"{hidden.max():.2f}; the memory changed most at step {step}."
     )
+
+
+def context_changes_caption(changes: int, without_rnn: bool) -> str:
+    shown = "without the RNN" if without_rnn else "with the RNN"
+    if changes == 0:
+        return f"Shown {shown}. Switching the RNN on or off changes no correction in this text."
+    plural = "correction" if changes == 1 else "corrections"
+    return f"Shown {shown}. Switching the RNN on or off changes {changes} {plural}, listed above."
+
+
+def speller_metrics_note(metrics: dict) -> str:
+    """The corrector's measured figures from its manifest, in words; parts not measured are left out."""
+    parts = []
+    fixed, plain = metrics.get("test_correction_rate"), metrics.get("test_correction_rate_no_context")
+    alarms = metrics.get("test_false_alarm_rate")
+    if fixed is not None:
+        sentence = f"On held-out sentences (data/speller/test.tsv) the corrector fixes {fixed:.0%} of the errors"
+        if plain is not None:
+            gap = 100 * (fixed - plain)
+            effect = "adds" if gap > 0 else "takes away" if gap < 0 else "changes"
+            amount = f"{abs(gap):.0f} points" if gap else "nothing"
+            sentence += f", {plain:.0%} without the RNN: its context {effect} {amount}"
+        if alarms is not None:
+            sentence += f"; it changes {alarms:.1%} of the words that were right"
+        parts.append(sentence + " (`python -m training.evaluate speller --sentences data/speller/test.tsv`).")
+    norvig = [metrics.get(f"spell-testset{i}_top1") for i in (1, 2)]
+    if all(value is not None for value in norvig):
+        parts.append(
+            f"Single misspelt words, Norvig's two test sets: {norvig[0]:.1%} and {norvig[1]:.1%} right first "
+            "(`python -m training.speller_eval`)."
+        )
+    return " ".join(parts) or "The speller's manifest holds no measured figures."

@@ -11,7 +11,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import MARGIN, figure
+from figures.common import MARGIN, figure, plot_text
 
 # Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
 LABEL_COLOURS = {"PER": "#E69F00", "LOC": "#56B4E9", "ORG": "#009E73", "MISC": "#CC79A7"}
@@ -55,14 +55,9 @@ def entity_html(text: str, entities: list[dict]) -> str:
     return f'<div dir="auto" style="font-size:1.15rem;line-height:2.1;white-space:pre-wrap">{body}</div>'
 
 
-def _plot_text(token: str) -> str:
-    # plotly.js reads a subset of HTML in labels (<b>, <a href>, <br>...): escape user tokens.
-    return html.escape(token)
-
-
 def tag_probability_heatmap(tokens: list[str], marginals: np.ndarray, tag_names: tuple[str, ...]) -> go.Figure:
     """Tokens (x) by tags (y): p(tag | sentence) from the CRF's forward-backward marginals."""
-    tokens = [_plot_text(t) for t in tokens]
+    tokens = [plot_text(t) for t in tokens]
     labels = [f"{i}: {token}" for i, token in enumerate(tokens)]  # unique x even when a word repeats
     trace = {
         "type": "heatmap",
@@ -88,7 +83,7 @@ def tag_probability_heatmap(tokens: list[str], marginals: np.ndarray, tag_names:
 def attribution_bars(tokens: list[str], scores: np.ndarray, position: int, tag: str, probability: float) -> go.Figure:
     """How much each word pushed the chosen token towards its tag (gradient × input)."""
     scores = np.asarray(scores, dtype=np.float64)
-    tokens = [_plot_text(t) for t in tokens]
+    tokens = [plot_text(t) for t in tokens]
     colours = ["#b2182b" if s > 0 else "#2166ac" for s in scores]
     labels = [f"{i}: {token}" for i, token in enumerate(tokens)]
     trace = {

@@ -8,7 +8,7 @@ from figures import speller as spell_fig
 from figures import text as fig
 from models.checkpoint import WeightsError
 from models.ner import attribute, tag
-from models.speller import correct_text, next_letter_distributions
+from models.speller import changed_by_context, correct_text, expectations, next_letter_distributions
 from ui import charts, resources, url_state
 from ui.examples import ROOSEVELT, TEXT_PRESETS
 from ui.inputs import cut_text
@@ -108,22 +108,50 @@ charts.show(
 )
 
 # ---------------------------------------------------------------- autocorrect
-st.header("3 · Autocorrect, and the RNN reading letter by letter")
+st.header("3 · Autocorrect that reads the sentence")
+st.caption(
+    "A word-level LSTM reads each sentence forwards and another reads it backwards. Where a word may be wrong, "
+    "each likely candidate is put in its place and both read the sentence again: how well the candidate and the "
+    "words around it then fit is the context score. The corrector adds it to how people mistype (the edit model) "
+    "and how common each word is, so it catches real words in the wrong place, like “thanks four the help”, "
+    "which no dictionary can."
+)
 try:
     corrector, speller_manifest = resources.speller()
 except WeightsError as error:
     st.error(str(error))
     st.stop()
 # Names the tagger found are never "corrected".
-flags = correct_text(corrector, text, protected_spans=[(e["start"], e["end"]) for e in tagged.entities])
-st.html(spell_fig.flagged_html(text, flags))
+protected = [(e["start"], e["end"]) for e in tagged.entities]
+with_rnn = correct_text(corrector, text, protected_spans=protected, context=True)
+without_rnn = correct_text(corrector, text, protected_spans=protected, context=False)
+plain = st.toggle(
+    "Without the RNN",
+    key="text_no_rnn",
+    help="The same corrector with the RNN's context switched off: the same candidates, edit model and frequency.",
+)
+flags = without_rnn if plain else with_rnn
+st.html(spell_fig.flag_legend_html() + spell_fig.flagged_html(text, flags))
+changes = changed_by_context(with_rnn, without_rnn)
+if changes:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "word": [c.word for c in changes],
+                "with the RNN": [c.with_context or "(left as typed)" for c in changes],
+                "without the RNN": [c.without_context or "(left as typed)" for c in changes],
+            }
+        ),
+        hide_index=True,
+        key="text_context_changes",
+    )
+st.caption(spell_fig.context_changes_caption(len(changes), plain))
 if not flags:
     st.caption("No spelling mistakes found. Names the tagger recognised are never flagged.")
 else:
-    st.caption(f"{len(flags)} word{'s' if len(flags) > 1 else ''} flagged; names the tagger found are left alone.")
     for flag in flags[:12]:
         word_col, *suggestion_cols = st.columns([1.2, 1, 1, 1], vertical_alignment="center")
-        word_col.markdown(f"**{flag.word}** →")
+        word_col.markdown(f"**{flag.word}** →" + (" *(a real word, but not here)*" if flag.kind == "real_word" else ""))
         for column, suggestion in zip(suggestion_cols, flag.suggestions[:3], strict=False):
             column.button(
                 f"{suggestion.word} ({suggestion.score:.0%})",
@@ -139,6 +167,30 @@ else:
         on_click=apply_corrections,
         args=([(f.start, f.end, f.suggestions[0].word) for f in flags if f.suggestions],),
     )
+
+
+@st.fragment
+def explain_section(flags: list) -> None:
+    if not flags:
+        return
+    labels = {f"{flag.word} ({flag.start})": flag for flag in flags}
+    picked = st.pills("Explain a correction", list(labels), key="text_explain_pick", default=list(labels)[0])
+    flag = labels.get(picked) or next(iter(labels.values()))
+    options = ([flag.typed] if flag.typed else []) + flag.suggestions
+    words = [option.word for option in options]
+    parts = [option.parts for option in options]
+    typed = flag.typed.word if flag.typed else None
+    charts.show(
+        spell_fig.score_parts_bars(words, parts, typed),
+        "text_score_parts",
+        spell_fig.score_parts_caption(words, parts, typed),
+    )
+    expected = expectations(corrector, text, flag.start)
+    if expected is not None:
+        charts.show(spell_fig.expectation_bars(expected), "text_expectation", spell_fig.expectation_caption(expected))
+
+
+explain_section(flags)
 
 
 @st.fragment
@@ -175,9 +227,9 @@ def watch_section(flagged_words: list[str]) -> None:
         spell_fig.hidden_state_heatmap(letters, hidden), "text_speller_hidden", spell_fig.hidden_caption(hidden)
     )
     st.caption(
-        "The RNN carries a memory of every letter so far in its hidden state, and from it predicts the next letter. "
-        "A typed letter it found unlikely is a hint of a typo; the corrector weighs that with how common each "
-        "candidate word is and with how people mistype."
+        "This letter-level RNN carries a memory of every letter so far in its hidden state, and from it predicts "
+        "the next letter: a typed letter it found unlikely is where a typo hides. Which correction to make is "
+        "decided by the word-level RNN above, reading the whole sentence."
     )
 
 
@@ -185,11 +237,7 @@ watch_section([f.word for f in flags])
 
 metrics = manifest.get("metrics", {})
 speller_metrics = speller_manifest.get("metrics", {})
-st.caption(
-    f"Speller: character LSTM + learned edit model; top-1 on Norvig's test sets "
-    f"{speller_metrics.get('spell-testset1_top1', float('nan')):.1%} and "
-    f"{speller_metrics.get('spell-testset2_top1', float('nan')):.1%} (`python benchmarks/speller.py`)."
-)
+st.caption("Speller: " + spell_fig.speller_metrics_note(speller_metrics))
 st.caption(
     f"Tagger: char-CNN + GloVe word vectors → BiLSTM → CRF; CoNLL-2003 test F1 "
     f"{metrics.get('test_f1', float('nan')):.2f} (`python -m training.evaluate ner --model bilstm`)."

@@ -14,7 +14,7 @@ from tests.browser import app_with_weights, wait_for_idle_script
 
 pytestmark = pytest.mark.browser
 
-REQUIRED_WEIGHTS = ("bilstm.pt", "bilstm.json", "bilstm_vocab.json")
+REQUIRED_WEIGHTS = ("bilstm.pt", "bilstm.json", "bilstm_vocab.json", "speller.pt", "speller.json")
 TIMEOUT_MS = 60_000
 
 
@@ -76,6 +76,26 @@ def test_applying_a_suggestion_fixes_the_word(page):
     wait_for_idle_script(page)
     page.get_by_role("button", name="Apply all top suggestions").click()
     page.wait_for_function("el => el.value === 'The network is down and people are angry.'", arg=box.element_handle())
+
+
+def test_a_real_word_correction_and_the_rnn_switch(page):
+    type_text(page, "I got a letter form my aunt.")
+    real_word = page.locator('span[data-flag="real_word"]').filter(has_text="form")
+    real_word.wait_for()
+    page.get_by_text("Why this correction", exact=False).first.wait_for()  # the score parts of "form"
+    # Without the RNN, "form" is left as typed, and the table says what the switch changed.
+    wait_for_idle_script(page)
+    page.get_by_text("Without the RNN", exact=True).click()
+    real_word.wait_for(state="detached")
+    page.get_by_text("changes 1 correction", exact=False).wait_for()
+    wait_for_idle_script(page)
+    page.get_by_text("Without the RNN", exact=True).click()
+    real_word.wait_for()
+    wait_for_idle_script(page)
+    page.get_by_role("button", name="from (").first.click()
+    box = page.get_by_label("Your text")
+    page.wait_for_function("el => el.value === 'I got a letter from my aunt.'", arg=box.element_handle())
+    real_word.wait_for(state="detached")
 
 
 def test_token_choice_updates_the_explanation(page):

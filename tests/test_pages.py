@@ -113,6 +113,17 @@ def text_page():
     return AppTest.from_file(str(ROOT / "pages/text.py"), default_timeout=TIMEOUT)
 
 
+def chart(at, key: str) -> dict:
+    """The plotly figure a page drew under `key`, as a dict."""
+    return json.loads(next(c for c in at.get("plotly_chart") if c.key == key).proto.spec)
+
+
+def flagged_html(at) -> str:
+    """The autocorrect section's text, with its underlines."""
+    return next(str(h.proto.body) for h in at.get("html") if "data-flag" in str(h.proto.body) or "underline" in str(
+        h.proto.body))  # fmt: skip
+
+
 def _entities(at):
     frame = next(df.value for df in at.dataframe)
     return {(row.text, row.label) for row in frame.itertuples()}
@@ -125,8 +136,14 @@ def test_roosevelt_example_is_labelled_as_in_the_article(text_page):
     assert {("Roosevelt", "PER"), ("Roosevelt Street", "LOC"), ("Manhattan", "LOC"), ("American", "MISC")} <= entities
     html = str(at.get("html")[0].proto.body)
     assert "Roosevelt Street" in html and "PER" in html and "LOC" in html
-    # tag probabilities, attribution; next-letter bars and heatmap, hidden states
-    assert len(at.get("plotly_chart")) == 5
+    # tag probabilities, attribution; next-letter bars and heatmap, hidden states; no flag to explain
+    assert {c.key for c in at.get("plotly_chart")} == {
+        "text_marginals",
+        "text_attribution",
+        "text_next_letter",
+        "text_next_letter_map",
+        "text_speller_hidden",
+    }
 
 
 def test_text_comes_from_the_url(text_page):
@@ -160,15 +177,15 @@ def test_token_choice_explains_its_label(text_page):
     # Token 1 is the first "Roosevelt": a person, because of "President" before it.
     at.selectbox(key="text_token").set_value(1).run()
     assert not at.exception
-    assert "PER" in at.get("plotly_chart")[1].proto.spec
+    assert "PER" in json.dumps(chart(at, "text_attribution"))
 
 
 def test_typos_are_flagged_fixed_and_names_left_alone(text_page):
     text_page.query_params["text_input"] = "Roosevelt said the networc of streets arround Manhattan was planed well."
     at = text_page.run()
     assert not at.exception
-    flagged = str(at.get("html")[1].proto.body)
-    assert "networc" in flagged and "arround" in flagged and "wavy" in flagged
+    flagged = flagged_html(at)
+    assert 'data-flag="unknown"' in flagged and "networc" in flagged and "arround" in flagged and "wavy" in flagged
     buttons = {b.label: b for b in at.button}
     assert "network (99%)" in buttons or any(label.startswith("network (") for label in buttons)
     at.button(key="text_fix_all").click().run()
@@ -188,7 +205,36 @@ def test_one_click_applies_one_suggestion(text_page):
 def test_rnn_expects_k_after_networ(text_page):
     at = text_page.run()  # the watched word defaults to the article's "networc"
     assert not at.exception
-    bars = json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]
-    probs = dict(zip(bars["x"], bars["y"], strict=True))
-    assert "networ" in json.loads(at.get("plotly_chart")[2].proto.spec)["layout"]["title"]["text"]
+    figure = chart(at, "text_next_letter")
+    probs = dict(zip(figure["data"][0]["x"], figure["data"][0]["y"], strict=True))
+    assert "networ" in figure["layout"]["title"]["text"]
     assert probs["k"] > 5 * probs["c"]
+
+
+def test_a_real_word_in_the_wrong_place_is_flagged_and_fixed(text_page):
+    text_page.query_params["text_input"] = "Thanks four the help."
+    at = text_page.run()
+    assert not at.exception
+    assert 'data-flag="real_word"' in flagged_html(at) and "double" in flagged_html(at)
+    # The chosen flag is explained: its candidates' scores in parts, and what the RNN expected there.
+    parts = chart(at, "text_score_parts")
+    assert {trace["name"] for trace in parts["data"]} >= {"edit model", "word frequency", "the RNN's context"}
+    assert "four (typed)" in parts["data"][0]["y"]
+    assert "for" in chart(at, "text_expectation")["data"][2]["y"]
+    next(b for b in at.button if b.label.startswith("for (")).click().run()
+    assert not at.exception
+    assert at.text_area(key="text_input").value == "Thanks for the help."
+    assert "data-flag" not in flagged_html(at)
+
+
+def test_without_the_rnn_the_real_word_stays(text_page):
+    text_page.query_params["text_input"] = "A letter form my aunt. The networc is down."
+    at = text_page.run()
+    assert 'data-flag="real_word"' in flagged_html(at)
+    at.toggle(key="text_no_rnn").set_value(True).run()
+    assert not at.exception
+    html = flagged_html(at)
+    assert 'data-flag="real_word"' not in html and 'data-flag="unknown"' in html  # networc is still flagged
+    changes = next(df.value for df in at.dataframe if "with the RNN" in df.value.columns)
+    expected = {"word": "form", "with the RNN": "from", "without the RNN": "(left as typed)"}
+    assert changes.to_dict("records") == [expected]

@@ -20,6 +20,10 @@ TYPOS = (
     "Roosevelt Street in Manhattan was not named after him, but the networc of streets arround it "
     "was planed by the city in 1811, and pepole still beleive otherwise."
 )
+# Real words in the wrong place: no dictionary flags them; only reading the sentence can.
+REAL_WORDS = "Thanks four the help! I got a letter form my aunt, and now I want to by a car."
+# The left-hand side ("" at the start of a sentence) fits both words; only the words after "Form" settle it.
+RIGHT_SIDE = "Form the window I could see the sea."
 # Both sentences open with the same ten tokens, and only words beyond the CNN tagger's window (4 tokens)
 # tell a company from a player: the CNN must label both Morgans alike, the BiLSTM need not.
 FAR_CLUE = (
@@ -33,6 +37,8 @@ TEXT_PRESETS = {
     "Sports result": SPORTS,
     "Same word, new type": SAME_WORD,
     "Typos": TYPOS,
+    "Real words, wrong place": REAL_WORDS,
+    "Only the right side tells": RIGHT_SIDE,
 }
 COMPARE_PRESETS = {
     "The article's example": ROOSEVELT,
