@@ -22,8 +22,9 @@ from models.speller import (
     next_letter_distributions,
     suggest,
 )
-from models.speller.corrector import find_checks, rnn_context
+from models.speller.checks import candidates, find_checks
 from models.speller.model import FEATURE_PARTS, Speller, SpellerConfig
+from models.speller.reading import rnn_context
 from training.speller_eval import evaluate_sentences, read_sentence_pairs
 
 SAMPLE = Path(__file__).parent / "data" / "speller_context_sample.tsv"
@@ -179,8 +180,6 @@ def test_expectations_put_the_missing_word_on_top(speller):
 
 
 def test_candidates_of_a_real_word_are_distinct_and_include_its_homophones(speller):
-    from models.speller.corrector import candidates
-
     for word in ["by", "their", "to", "four", "through", "the"]:
         ids, features = candidates(speller, word, real_word=True)
         words = [speller.words[i] for i in ids]

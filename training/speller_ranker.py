@@ -21,16 +21,10 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.speller.corrector import (
-    ContextScorer,
-    SpellingCorrector,
-    candidates,
-    neighbour_context,
-    real_word_scores,
-    rnn_context,
-    score_checks,
-)
+from models.speller.checks import SpellingCorrector, candidates
+from models.speller.corrector import real_word_scores, score_checks
 from models.speller.model import CONTEXT_FEATURES, KINDS, MODES
+from models.speller.reading import ContextScorer, neighbour_context, rnn_context
 from training.speller_corpus import big_txt_sentences, conll_sentences
 from training.speller_sentences import aligned_words, typo_sentences
 

@@ -47,8 +47,8 @@ import torch
 
 from models import checkpoint
 from models.speller.charlm import CharLM, CharLMConfig
+from models.speller.checks import SpellingCorrector
 from models.speller.context import ContextConfig, WordVocab
-from models.speller.corrector import SpellingCorrector
 from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig, count_parameters
 from models.speller.text import LATIN_WORD
 from training import speller_eval

@@ -1,0 +1,197 @@
+"""Which words the corrector checks, and their candidates with the features of the edit model and frequency.
+
+The loaded `SpellingCorrector` holds the model and the lookup structures built from it once; it is
+read-only after __init__, so one cached copy serves every thread. A `Check` is one word of one text,
+with its candidates; the context model's scores are added to it by reading.py.
+
+Left alone: words with digits, URLs, e-mail addresses, words with letters outside a-z (other scripts,
+accents), mixed-case words (iPhone), short all-capital acronyms, any token overlapping a protected span
+(the named entities the tagger found), capitalised words inside a sentence (names), and all-capital
+real words (headlines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from models.speller.alignment import alignment_costs, edit_cost_matrix, osa_distance
+from models.speller.alphabet import PAD, encode, normalise_apostrophes
+from models.speller.context import UNKNOWN_ID, WordVocab
+from models.speller.index import DeleteIndex
+from models.speller.model import Speller, load_model
+from models.speller.text import ACRONYM_MAX, LATIN_WORD, Token, casing, known_with_clitic, split_clitic, tokenize
+
+# Words longer than this get no candidates: no dictionary word is longer than 28 letters, and the
+# dynamic programme's cost grows with the length.
+MAX_WORD_LENGTH = 32
+# Candidates ranked at most: all at distance 1 first, then the most frequent at distance 2.
+MAX_RANKED = 100
+
+
+@dataclass
+class Check:
+    """One word the corrector looks at, with its candidates; for a real word, candidate 0 is the word."""
+
+    token_index: int
+    token: Token
+    stem: str  # lower-case word without its clitic
+    clitic: str
+    case: str
+    real_word: bool
+    ids: np.ndarray  # (K,) dictionary ids
+    features: np.ndarray  # (K, F): context features from the words just next to it
+    window: Window | None = None  # a real word read in the sentence, with its best rivals
+    screened_out: bool = False  # a real word whose rivals fell too far short to be read at all
+
+
+@dataclass
+class Window:
+    """A real word and its best rivals, each read in the sentence in its place."""
+
+    rows: np.ndarray  # (R,) rows of Check.ids; row 0 is the typed word
+    features: np.ndarray  # (R, F): context features over the candidate and the words around it
+
+
+class SpellingCorrector:
+    """The loaded corrector: the model plus lookup structures built once. Read-only after __init__."""
+
+    def __init__(self, model: Speller):
+        self.model = model
+        self.config = c = model.config
+        self.words: list[str] = bytes(model.lexicon_utf8.numpy()).decode("utf-8").split("\n")
+        if len(self.words) != len(model.lexicon_counts):
+            raise ValueError("the word list and its counts differ in length")
+        self.word_ids = {word: i for i, word in enumerate(self.words)}
+        counts = model.lexicon_counts.numpy().astype(np.float64)
+        self.log_frequency = np.log(counts / counts.sum()).astype(np.float32)  # (W,)
+        self.sounds = model.lexicon_sounds.numpy().copy()  # (W, P) pronunciation numbers, -1 for none
+        # Pronunciation number -> the ids of the words that have it.
+        flat = self.sounds.reshape(-1)
+        heard = np.flatnonzero(flat >= 0)
+        heard = heard[np.argsort(flat[heard], kind="stable")]
+        numbers, starts = np.unique(flat[heard], return_index=True)
+        members = np.split(heard // self.sounds.shape[1], starts[1:])
+        self._sound_members = dict(zip(numbers.tolist(), members, strict=True))
+        self.channel_cost = edit_cost_matrix(model.edit_beta.numpy(), model.edit_alpha.numpy(), model.edit_cost.numpy())
+        self.index = DeleteIndex(self.words, c.max_distance, c.prefix_length)
+        self.vocab = WordVocab(bytes(model.context_vocab_utf8.numpy()).decode("utf-8").split("\n"))
+        self.context_ids = np.array([self.vocab.ids.get(w, UNKNOWN_ID) for w in self.words], dtype=np.int64)  # (W,)
+        self.in_context = self.context_ids != UNKNOWN_ID
+        # Vocabulary entries that are words (not punctuation or the special symbols), for showing expectations.
+        self.vocab_word_ids = torch.tensor([i for i, w in enumerate(self.vocab.words) if w[:1].isalpha()])
+        # A word outside the context vocabulary gets P(<unk> | context) times its share of the unknowns.
+        outside = counts[~self.in_context].sum()
+        self.unknown_share = np.where(self.in_context, 0.0, np.log(counts / max(outside, 1.0))).astype(np.float32)
+        self.feature = {name: i for i, name in enumerate(c.ranker_features)}
+        # weights[mode][kind]: (F,)
+        self.weights = {
+            mode: {kind: model.ranker_weight[i, j].numpy().copy() for j, kind in enumerate(c.kinds)}
+            for i, mode in enumerate(c.modes)
+        }
+        self.margins = {mode: float(model.real_word_margin[i]) for i, mode in enumerate(c.modes)}
+        self.screens = {mode: float(model.real_word_screen[i]) for i, mode in enumerate(c.modes)}
+        arrays = [self.log_frequency, self.sounds, self.channel_cost, self.context_ids, self.in_context]
+        arrays.append(self.unknown_share)
+        for array in arrays + [w for by_kind in self.weights.values() for w in by_kind.values()]:
+            array.flags.writeable = False
+
+    def known(self, word: str) -> bool:
+        return word in self.word_ids
+
+    def homophones(self, word_id: int) -> np.ndarray:
+        """Ids of the words that share a pronunciation with word_id, itself included."""
+        found = [self._sound_members[n] for n in self.sounds[word_id] if n >= 0]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def load_speller(weights_dir: Path | None = None) -> tuple[SpellingCorrector, dict]:
+    """Returns (corrector, manifest); raises checkpoint.WeightsError with the rebuild command."""
+    model, manifest = load_model(weights_dir)
+    return SpellingCorrector(model), manifest
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidates and their features
+
+
+def candidates(speller: SpellingCorrector, word: str, real_word: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, features (K, F)) of the candidates for a lower-case word, context features still zero.
+
+    For a word not in the dictionary: every dictionary word within the edit distance. For a real word:
+    the word itself first, then the words that sound like it and those within the edit distance, of the
+    words the context model knows.
+    """
+    n_features = len(speller.config.ranker_features)
+    if not word or len(word) > MAX_WORD_LENGTH:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_features), dtype=np.float32)
+    ids, distances = speller.index.lookup(word)
+    if real_word:
+        own = speller.word_ids[word]
+        keep = speller.in_context[ids] & (ids != own)
+        ids, distances = ids[keep], distances[keep]
+        # Words that sound the same are candidates however they are spelt (through, threw).
+        sound_alike = np.setdiff1d(speller.homophones(own), np.append(ids, own))
+        sound_alike = sound_alike[speller.in_context[sound_alike]]
+        far = np.array([osa_distance(word, speller.words[i]) for i in sound_alike], dtype=np.int64)
+        ids, distances = np.concatenate([[own], sound_alike, ids]), np.concatenate([[0], far, distances])
+    if len(ids) > MAX_RANKED:
+        # Short words have hundreds of candidates: keep those at distance 1 and the commonest others.
+        keep = np.sort(np.argsort(distances * 1e6 + np.arange(len(ids)), kind="stable")[:MAX_RANKED])
+        ids, distances = ids[keep], distances[keep]
+    if not len(ids):
+        return ids, np.zeros((0, n_features), dtype=np.float32)
+    lengths = speller.index.lengths[ids]
+    channel = alignment_costs(speller.channel_cost, encode(word), speller.index.codes[ids, : lengths.max()], lengths)
+    first = encode(word[:1], markers=False)
+    features = np.zeros((len(ids), n_features), dtype=np.float32)
+    column = speller.feature
+    features[:, column["channel"]] = -channel[0]
+    features[:, column["log_frequency"]] = speller.log_frequency[ids]
+    features[:, column["distance"]] = distances
+    features[:, column["first_letter_changed"]] = speller.index.codes[ids, 1] != (first[0] if first else PAD)
+    features[:, column["length_change"]] = np.abs(lengths - (len(word) + 2))
+    own = speller.word_ids.get(word, -1)
+    features[:, column["typed_word"]] = ids == own
+    if own >= 0:
+        typed_sounds = speller.sounds[own][speller.sounds[own] >= 0]
+        features[:, column["homophone"]] = np.isin(speller.sounds[ids], typed_sounds).any(axis=1) & (ids != own)
+    # A typo that no learned operation explains still deserves a (low) rank, not -inf.
+    return ids, np.nan_to_num(features, neginf=-50.0)
+
+
+def find_checks(
+    speller: SpellingCorrector, text: str, protected_spans: Iterable[tuple[int, int]] = ()
+) -> tuple[list[Token], list[Check]]:
+    """The text's tokens, and the words to check with their candidates (context features still zero)."""
+    found = tokenize(text)
+    protected = sorted((int(s), int(e)) for s, e in protected_spans)
+    checks = []
+    for index, token in enumerate(found):
+        if token.kind != "word" or not LATIN_WORD.fullmatch(token.text) or len(token.text) < 2:
+            continue
+        if any(s < token.end and token.start < e for s, e in protected):
+            continue
+        case = casing(token.text)
+        lowered = normalise_apostrophes(token.text.lower())
+        if case == "mixed" or (case == "upper" and len(token.text) <= ACRONYM_MAX):
+            continue
+        if case == "capitalised" and not token.opens_sentence:
+            continue  # Roosevelt, O'Neill: inside a sentence, likely names
+        if speller.known(lowered):
+            if case == "upper":
+                continue  # a headline's real words
+            ids, features = candidates(speller, lowered, real_word=True)
+            if len(ids) > 1:
+                checks.append(Check(index, token, lowered, "", case, True, ids, features))
+        elif not known_with_clitic(speller.known, lowered):
+            if case == "capitalised" and "'" in lowered:
+                continue
+            stem, clitic = split_clitic(lowered)
+            ids, features = candidates(speller, stem)
+            checks.append(Check(index, token, stem, clitic, case, False, ids, features))
+    return found, checks
