@@ -12,6 +12,7 @@ real words (headlines).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ from models.speller.text import ACRONYM_MAX, LATIN_WORD, Token, casing, known_wi
 MAX_WORD_LENGTH = 32
 # Candidates ranked at most: all at distance 1 first, then the most frequent at distance 2.
 MAX_RANKED = 100
+# Words whose candidates are kept once found: at most about 4 KB each, so at most about 20 MB.
+CANDIDATE_CACHE = 5_000
 
 
 @dataclass
@@ -70,13 +73,12 @@ class SpellingCorrector:
         counts = model.lexicon_counts.numpy().astype(np.float64)
         self.log_frequency = np.log(counts / counts.sum()).astype(np.float32)  # (W,)
         self.sounds = model.lexicon_sounds.numpy().copy()  # (W, P) pronunciation numbers, -1 for none
-        # Pronunciation number -> the ids of the words that have it.
+        # The words of each pronunciation number n: _sound_words[_sound_starts[n] : _sound_starts[n + 1]].
         flat = self.sounds.reshape(-1)
         heard = np.flatnonzero(flat >= 0)
         heard = heard[np.argsort(flat[heard], kind="stable")]
-        numbers, starts = np.unique(flat[heard], return_index=True)
-        members = np.split(heard // self.sounds.shape[1], starts[1:])
-        self._sound_members = dict(zip(numbers.tolist(), members, strict=True))
+        self._sound_words = (heard // self.sounds.shape[1]).astype(np.int64)
+        self._sound_starts = np.searchsorted(flat[heard], np.arange(flat.max(initial=-1) + 2))
         self.channel_cost = edit_cost_matrix(model.edit_beta.numpy(), model.edit_alpha.numpy(), model.edit_cost.numpy())
         self.index = DeleteIndex(self.words, c.max_distance, c.prefix_length)
         self.vocab = WordVocab(bytes(model.context_vocab_utf8.numpy()).decode("utf-8").split("\n"))
@@ -95,17 +97,23 @@ class SpellingCorrector:
         }
         self.margins = {mode: float(model.real_word_margin[i]) for i, mode in enumerate(c.modes)}
         self.screens = {mode: float(model.real_word_screen[i]) for i, mode in enumerate(c.modes)}
-        arrays = [self.log_frequency, self.sounds, self.channel_cost, self.context_ids, self.in_context]
+        arrays = [self.log_frequency, self.sounds, self._sound_words, self._sound_starts, self.channel_cost]
+        arrays += [self.context_ids, self.in_context]
         arrays.append(self.unknown_share)
         for array in arrays + [w for by_kind in self.weights.values() for w in by_kind.values()]:
             array.flags.writeable = False
+        # A word's candidates and their edit and frequency features do not depend on the text around it, and
+        # running text repeats its words: a bounded memo of a pure function (lru_cache is thread-safe). Its
+        # arrays are read-only; candidates() hands out copies.
+        self.word_candidates = functools.lru_cache(maxsize=CANDIDATE_CACHE)(functools.partial(_word_candidates, self))
 
     def known(self, word: str) -> bool:
         return word in self.word_ids
 
     def homophones(self, word_id: int) -> np.ndarray:
         """Ids of the words that share a pronunciation with word_id, itself included."""
-        found = [self._sound_members[n] for n in self.sounds[word_id] if n >= 0]
+        starts, words = self._sound_starts, self._sound_words
+        found = [words[starts[n] : starts[n + 1]] for n in self.sounds[word_id] if n >= 0]
         return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
@@ -120,7 +128,14 @@ def load_speller(weights_dir: Path | None = None) -> tuple[SpellingCorrector, di
 
 
 def candidates(speller: SpellingCorrector, word: str, real_word: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, features (K, F)) of the candidates for a lower-case word, context features still zero.
+    """(ids, features (K, F)) of the candidates for a lower-case word, context features still zero: a copy
+    the caller may fill in."""
+    ids, features = speller.word_candidates(word, real_word)
+    return ids, features.copy()
+
+
+def _word_candidates(speller: SpellingCorrector, word: str, real_word: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Read-only (ids, features) of a word's candidates (see candidates).
 
     For a word not in the dictionary: every dictionary word within the edit distance. For a real word:
     the word itself first, then the words that sound like it and those within the edit distance, of the
@@ -161,7 +176,10 @@ def candidates(speller: SpellingCorrector, word: str, real_word: bool = False) -
         typed_sounds = speller.sounds[own][speller.sounds[own] >= 0]
         features[:, column["homophone"]] = np.isin(speller.sounds[ids], typed_sounds).any(axis=1) & (ids != own)
     # A typo that no learned operation explains still deserves a (low) rank, not -inf.
-    return ids, np.nan_to_num(features, neginf=-50.0)
+    features = np.nan_to_num(features, neginf=-50.0)
+    for array in (ids, features):
+        array.flags.writeable = False
+    return ids, features
 
 
 def find_checks(

@@ -79,6 +79,14 @@ class ContextLM(nn.Module):
         right_query = self.backward_project(self.dropout(after))  # (B, T, D)
         return ContextOutput(left_hidden, right_hidden, left_query, right_query)
 
+    def log_probs(self, query: torch.Tensor, direction: str, word_ids: torch.Tensor, chunk: int = 128) -> torch.Tensor:
+        """Normalised log P(word_ids | query): query (N, D), word_ids (N, K) -> (N, K). The normaliser runs
+        over the whole vocabulary a chunk of rows at a time, so a long text never holds an (N, V) matrix."""
+        log_norm = torch.cat(
+            [torch.logsumexp(self.logits(part, direction), -1) for part in query.split(chunk)]
+        ) if len(query) else query.new_zeros(0)  # fmt: skip
+        return self.logits(query, direction, word_ids) - log_norm[:, None]
+
     def logits(self, query: torch.Tensor, direction: str, word_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Unnormalised log-probabilities: query (..., D) against every word, or against word_ids (..., K)."""
         bias = self.forward_bias if direction == "left" else self.backward_bias

@@ -69,8 +69,7 @@ def context_log_probs(speller: SpellingCorrector, reading: ContextReading, check
     with torch.inference_mode():
         for direction, queries in (("left", reading.left_query), ("right", reading.right_query)):
             query = queries[rows, positions]  # (P, D)
-            log_norm = torch.logsumexp(context.logits(query, direction), -1, keepdim=True)  # (P, 1)
-            columns[direction] = (context.logits(query, direction, torch.from_numpy(word_ids)) - log_norm).numpy()
+            columns[direction] = context.log_probs(query, direction, torch.from_numpy(word_ids)).numpy()  # (P, K)
     for row, check in enumerate(checks):
         k = len(check.ids)
         check.features[:, speller.feature["context_left"]] = columns["left"][row, :k] + share[row, :k]
@@ -143,7 +142,7 @@ def read_windows(speller: SpellingCorrector, found: Sequence[Token], checks: Seq
             if not needed[direction]:
                 continue
             seq, pos = (torch.tensor(column) for column in zip(*needed[direction], strict=True))
-            values = context.logits(queries[seq, pos], direction).log_softmax(-1).gather(1, batch[seq, pos][:, None])
+            values = context.log_probs(queries[seq, pos], direction, batch[seq, pos][:, None])  # (M, 1)
             log_prob[direction] = dict(zip(needed[direction], values[:, 0].tolist(), strict=True))
     column = speller.feature
     for check, rows, p, refs in plan:
