@@ -179,12 +179,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def cached(work_dir: Path, stage: str, settings: dict, build):
-    """build() once per distinct settings; its state is kept in work_dir/stage-HASH.pt."""
+def cached(work_dir: Path, stage: str, settings: dict, build, reused: list[str]):
+    """build() once per distinct settings; its state is kept in work_dir/stage-HASH.pt. A stage taken from
+    there is added to `reused`, which the manifest records (train_seconds then leaves its time out)."""
     key = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
     path = work_dir / f"{stage}-{key}.pt"
     if path.exists():
         print(f"{stage}: reusing {path}", file=sys.stderr, flush=True)
+        reused.append(f"{stage} ({path.name})")
         return torch.load(path, map_location="cpu", weights_only=True)
     result = build()
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -219,7 +221,8 @@ def main(argv: list[str] | None = None) -> dict:
         return {"state": model.state_dict(), "history": history}
 
     char_settings_key = {"config": char_config, "training": char_settings, "dictionary": dictionary["sha256"]}
-    char_result = cached(work_dir, "char_lm", char_settings_key, build_char_lm)
+    reused: list[str] = []
+    char_result = cached(work_dir, "char_lm", char_settings_key, build_char_lm, reused)
 
     # 4. Context model.
     lm_sentences = big_txt_sentences("lm", args.data)
@@ -254,7 +257,7 @@ def main(argv: list[str] | None = None) -> dict:
         "wordnet": None if args.no_wordnet else WORDNET_SHA256,
         "wordnet_texts": len(wordnet),
     }
-    context_result = cached(work_dir, "context_lm", context_key, build_context)
+    context_result = cached(work_dir, "context_lm", context_key, build_context, reused)
     vocab = WordVocab(context_result["vocab"])
     context_summary = json.loads(context_result["summary"])
     vocab_bytes = "\n".join(vocab.words).encode("utf-8")
@@ -425,6 +428,7 @@ def main(argv: list[str] | None = None) -> dict:
         "torch_version": torch.__version__,
         "python_version": platform.python_version(),
         "train_seconds": round(time.time() - started, 1),
+        "stages_reused_from_work_dir": reused,
     }
     checkpoint.save(SPELLER_NAME, model, config, manifest, out_dir, half=("context.embed.weight",))
     print(f"wrote {out_dir}/speller.pt and speller.json", flush=True)
