@@ -22,6 +22,7 @@ from tests.browser import (
     touch_strokes,
     wait_for_idle_script,
 )
+from ui.presentation import STEPS
 
 pytestmark = pytest.mark.browser
 
@@ -123,16 +124,16 @@ def test_presentation_mode_steps_through_the_examples(page, app_url):
     font = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert font >= 20
     page.get_by_role("link", name="Start").click()
-    page.get_by_text("1 / 8").wait_for()
+    page.get_by_text(f"1 / {len(STEPS)}").wait_for()
     assert metric_value(page, "Prediction") == str(gallery_labels()[21]) == "7"
     page.get_by_role("link", name="Next").click()
-    page.get_by_text("2 / 8").wait_for()
+    page.get_by_text(f"2 / {len(STEPS)}").wait_for()
     page.get_by_role("link", name="Next").click()
-    page.get_by_text("3 / 8").wait_for()
+    page.get_by_text(f"3 / {len(STEPS)}").wait_for()
     box = page.get_by_label("Your text")  # the bar can appear before the page below it: wait for the text
     page.wait_for_function("el => el.value.includes('Roosevelt Street')", arg=box.element_handle())
     page.get_by_role("link", name="Previous").click()
-    page.get_by_text("2 / 8").wait_for()
+    page.get_by_text(f"2 / {len(STEPS)}").wait_for()
     page.get_by_role("button", name="Exit").click()
     page.locator('[data-testid="stSidebar"]').wait_for(state="visible")
     assert "present" not in page.url

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from models import checkpoint
 from tests.drawing import SEVEN, render
+from ui.presentation import STEPS, step_params
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,3 +239,14 @@ def test_without_the_rnn_the_real_word_stays(text_page):
     changes = next(df.value for df in at.dataframe if "with the RNN" in df.value.columns)
     expected = {"word": "form", "with the RNN": "from", "without the RNN": "(left as typed)"}
     assert changes.to_dict("records") == [expected]
+
+
+@pytest.mark.parametrize("index", range(len(STEPS)))
+def test_every_presentation_step_runs(index):
+    at = AppTest.from_file(str(ROOT / STEPS[index].page), default_timeout=TIMEOUT)
+    for key, value in step_params(index).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception
+    if STEPS[index].params.get("text_input"):
+        assert at.text_area(key="text_input").value == STEPS[index].params["text_input"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from ui.examples import FAR_CLUE, ROOSEVELT, SAME_WORD, TYPOS
+from ui.examples import FAR_CLUE, REAL_WORDS, ROOSEVELT, SAME_WORD, TYPOS
 
 PARAM = "present"
 STEP_PARAM = "step"
@@ -59,6 +59,12 @@ STEPS = (
         "pages/text.py",
         {"text_input": TYPOS},
         "Having read “networ”, the character RNN expects a k.",
+    ),
+    Step(
+        "Autocorrect that reads the sentence",
+        "pages/text.py",
+        {"text_input": REAL_WORDS},
+        "“four”, “form” and “by” are real words: no dictionary flags them. The RNN, reading both ways, does.",
     ),
     Step(
         "The same digit, CNN vs RNN",

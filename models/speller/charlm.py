@@ -1,8 +1,9 @@
 """The letter-level model: a character LSTM that reads a word as `^word$` and predicts each next letter.
 
 It draws the page's "what the RNN expects next" chart: after "networ" it expects a k. It takes no part
-in choosing corrections (the context model and the edit model do that); an ablation showed that
-adding its word probability to the ranking changed no correction.
+in choosing corrections; the context model, the edit model and frequency do that. (The previous
+corrector ranked with its word probability too; with that weight set to 0, top-1 on Norvig's sets went
+from 87.8% / 83.0% to 88.2% / 83.0%, as issue 12 measured.)
 """
 
 from __future__ import annotations
