@@ -187,8 +187,9 @@ def test_typos_are_flagged_fixed_and_names_left_alone(text_page):
     assert not at.exception
     flagged = flagged_html(at)
     assert 'data-flag="unknown"' in flagged and "networc" in flagged and "arround" in flagged and "wavy" in flagged
-    buttons = {b.label: b for b in at.button}
-    assert "network (99%)" in buttons or any(label.startswith("network (") for label in buttons)
+    # The top suggestion's button shows it with its posterior, which for so plain a typo is high.
+    label = next(b.label for b in at.button if b.label.startswith("network ("))
+    assert int(label.removeprefix("network (").removesuffix("%)")) >= 50
     at.button(key="text_fix_all").click().run()
     assert not at.exception
     fixed = at.text_area(key="text_input").value
