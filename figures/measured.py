@@ -216,6 +216,15 @@ def speed_caption(results: dict, threads: int, part: str) -> str:
     )
 
 
+def time_change(before: float, after: float) -> str:
+    """How a time changed, as a verb phrase that reads true for either sign: "falls by 30%",
+    "rises by 15%", "stays the same" (within half a percent)."""
+    change = after / before - 1 if before else 0.0
+    if abs(change) < 0.005:
+        return "stays the same"
+    return f"falls by {-change:.0%}" if change < 0 else f"rises by {change:.0%}"
+
+
 def speed_note(results: dict) -> str:
     """What to notice in the speed measurements, in plain words, with the numbers measured. Each
     comparison is worded from the numbers, so the note stays true if the measurements change."""
@@ -239,12 +248,17 @@ def speed_note(results: dict) -> str:
             "layers cost a fixed amount of work however few the words."
         )
     if two is not None:
-        cnn_gain = 1 - two["cnn"][-1] / cnn_long
-        rnn_gain = 1 - two["bilstm"][-1] / rnn_long
-        more = "more" if cnn_gain > rnn_gain else "less"
+        cnn_two, rnn_two = two["cnn"][-1], two["bilstm"][-1]
+        cnn_gain, rnn_gain = 1 - cnn_two / cnn_long, 1 - rnn_two / rnn_long
+        if cnn_gain > rnn_gain:
+            lesson = "the convolution gains more from parallel hardware, and a GPU has thousands of cores."
+        elif cnn_gain < rnn_gain:
+            lesson = "here the BiLSTM gains more, although its steps cannot run in parallel."
+        else:
+            lesson = "both gain alike."
         parts.append(
-            f"A second thread cuts the CNN's time at {longest} words by {cnn_gain:.0%} and the BiLSTM's by "
-            f"{rnn_gain:.0%}: the convolution gains {more} from parallel hardware, and a GPU has thousands of cores."
+            f"With a second thread the CNN's time at {longest} words {time_change(cnn_long, cnn_two)} and the "
+            f"BiLSTM's {time_change(rnn_long, rnn_two)}: {lesson}"
         )
     parts.append(
         f"The CRF's Viterbi decoding is a step-by-step loop as well: tagging {longest} words takes the whole "

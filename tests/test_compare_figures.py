@@ -3,11 +3,13 @@
 import json
 
 import numpy as np
+import pytest
 
 from figures import compare as fig
 from figures import digits as digit_fig
 from figures import speller as spell_fig
 from figures import text as text_fig
+from models import checkpoint
 
 
 def test_label_diff_marks_exactly_the_disagreements_and_escapes():
@@ -99,7 +101,31 @@ def test_speed_note_words_each_comparison_from_the_numbers():
     note = speed_note(_speed([1.3, 6.0], [0.5, 8.0], [0.9, 3.0], [0.6, 6.0]))
     assert "8.0 ms (BiLSTM) and 6.0 ms (CNN)" in note and "so the CNN is faster there" in note
     assert "For 5 words the CNN is the slower (1.3 against 0.5 ms)" in note
-    assert "by 50% and the BiLSTM's by 25%: the convolution gains more" in note
+    assert "time at 320 words falls by 50% and the BiLSTM's falls by 25%: the convolution gains more" in note
     assert "BiLSTM-CRF 16.0 ms, the CNN tagger 12.0 ms" in note
     flipped = speed_note(_speed([0.4, 9.0], [0.5, 8.0], [0.4, 8.5], [0.5, 4.0]))
-    assert "so the BiLSTM is faster there" in flipped and "the slower" not in flipped and "gains less" in flipped
+    assert "so the BiLSTM is faster there" in flipped and "the slower" not in flipped
+    assert "CNN's time at 320 words falls by 6% and the BiLSTM's falls by 50%: here the BiLSTM gains more" in flipped
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "phrase"),
+    [
+        (10.0, 7.0, "falls by 30%"),
+        (10.9, 12.5, "rises by 15%"),
+        (5.0, 5.01, "stays the same"),
+        (0.0, 1.0, "stays the same"),
+    ],
+)
+def test_a_time_change_reads_true_for_either_sign(before, after, phrase):
+    from figures.measured import time_change
+
+    assert time_change(before, after) == phrase
+    assert "-" not in time_change(before, after)
+
+
+def test_the_committed_speed_note_never_prints_a_negative_change():
+    from figures.measured import speed_note
+
+    note = speed_note(json.loads((checkpoint.WEIGHTS_DIR / "ner_speed.json").read_text()))
+    assert "by -" not in note
