@@ -6,7 +6,9 @@ both from the Okabe–Ito palette.
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import re
 
 import numpy as np
 
@@ -138,6 +140,59 @@ def row_hidden_heatmap(hidden: np.ndarray, rows_read: int) -> object:
         "shapes": [cursor] if rows_read < len(hidden) else [],
     }
     return figure([trace], layout)
+
+
+def _recorded(manifest: dict, key: str, fmt: str) -> str:
+    """A manifest's number, formatted; a dash where the manifest does not hold it."""
+    value = manifest.get(key)
+    return "—" if value is None else format(value, fmt)
+
+
+def cnn_description(config) -> str:
+    """"CNN (5 conv layers of 3×3)", from a DigitCNNConfig."""
+    layers = sum(1 for field in dataclasses.fields(config) if re.fullmatch(r"conv\d+_channels", field.name))
+    k = config.kernel_size
+    return f"CNN ({layers} conv layers of {k}×{k})"
+
+
+def rnn_description(config, rows: int) -> str:
+    """"RNN (2-layer LSTM of 128 units over 28 rows)", from a RowRNNConfig and the rows it reads."""
+    return f"RNN ({config.layers}-layer LSTM of {config.hidden} units over {rows} rows)"
+
+
+def reading_note(cnn_config, rnn_config) -> str:
+    """How the two digit models read, with the sizes taken from their configs."""
+    k = cnn_config.kernel_size
+    return (
+        f"The RNN never sees the digit whole: it reads one row of {rnn_config.row_size} pixels at a time, top to "
+        "bottom, and carries a summary forward. Many digits begin with the same strokes, so its guess changes as "
+        f"new rows arrive: watch the lines cross. The CNN instead looks at every {k}×{k} patch of the image at "
+        "once, with the same filters everywhere, and builds larger shapes layer by layer."
+    )
+
+
+def digit_models_table(models: list[tuple[str, dict, float]]) -> list[dict]:
+    """One row per digit model: (description, manifest, ms for this digit) in, table rows out."""
+    return [
+        {
+            "model": description,
+            "parameters": _recorded(manifest, "parameters", ","),
+            "MNIST test accuracy": _recorded(manifest.get("metrics", {}), "mnist_test_accuracy", ".2%"),
+            "time for this digit (ms)": round(ms, 2),
+        }
+        for description, manifest, ms in models
+    ]
+
+
+def digit_models_caption(manifests: dict[str, dict], timing_runs: int) -> str:
+    """Where the table's numbers come from, from the manifests (model -> manifest)."""
+    sizes = {m.get("metrics", {}).get("mnist_test_n") for m in manifests.values()}
+    size = f"the {sizes.pop():,} MNIST test images" if len(sizes) == 1 and None not in sizes else "the MNIST test set"
+    commands = " / ".join(f"`{m['evaluate_command']}`" for m in manifests.values() if m.get("evaluate_command"))
+    return (
+        f"Accuracy on {size}, from each model's manifest ({commands}). Time: one forward pass on this server, "
+        f"the median of {timing_runs} runs, measured just now."
+    )
 
 
 def _tag_cell(tag: str, differs: bool) -> str:

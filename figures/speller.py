@@ -297,13 +297,14 @@ def expectation_caption(expectation) -> str:
     )
 
 
-def hidden_caption(hidden: np.ndarray) -> str:
+def hidden_caption(hidden: np.ndarray, step: str = "step") -> str:
+    """The hidden states' key numbers in words; `step` names what one step reads (a letter, a row)."""
     hidden = np.asarray(hidden, dtype=np.float64)
     change = np.abs(np.diff(hidden, axis=0)).sum(1) if len(hidden) > 1 else np.zeros(1)
-    step = int(change.argmax()) + 1 if len(hidden) > 1 else 0
+    most = int(change.argmax()) + 1 if len(hidden) > 1 else 0
     return (
-        f"{hidden.shape[1]} hidden units over {len(hidden)} steps, values from {hidden.min():.2f} to "
-        f"{hidden.max():.2f}; the memory changed most at step {step}."
+        f"{hidden.shape[1]} hidden units over {len(hidden)} {step}s, values from {hidden.min():.2f} to "
+        f"{hidden.max():.2f}; the memory changed most at {step} {most}."
     )
 
 

@@ -41,7 +41,6 @@ class RowReading:
 
     step_probs: np.ndarray  # (28, 10): class probabilities after reading rows 0..t
     hidden: np.ndarray  # (28, H): top-layer hidden state after row t
-    cell: np.ndarray  # (28, H): top-layer cell state (the LSTM's memory) after row t
 
     @property
     def probs(self) -> np.ndarray:
@@ -67,7 +66,6 @@ def read_digit(model: RowRNN, image28: np.ndarray) -> RowReading:
         return RowReading(
             step_probs=out.step_probs[0].numpy().copy(),
             hidden=out.hidden_states[0].numpy().copy(),
-            cell=out.cell_states[0].numpy().copy(),
         )
 
 
@@ -76,8 +74,9 @@ class DigitComparison:
     steps: PreprocessSteps
     cnn: DigitAnalysis
     rnn: RowReading
-    cnn_ms: float  # one forward pass, median of a few, measured now
+    cnn_ms: float  # one forward pass, the median of `timing_runs`, measured now
     rnn_ms: float
+    timing_runs: int
 
 
 def compare_digit(cnn: DigitCNN, rnn: RowRNN, image: np.ndarray, repeats: int = 5) -> DigitComparison:
@@ -100,6 +99,7 @@ def compare_digit(cnn: DigitCNN, rnn: RowRNN, image: np.ndarray, repeats: int = 
         rnn=read_digit(rnn, steps.final),
         cnn_ms=timed(run_cnn, repeats)[1],  # a bare forward pass, so a few cost little
         rnn_ms=timed(run_rnn, repeats)[1],
+        timing_runs=1 + repeats,
     )
 
 

@@ -25,22 +25,6 @@ CANVAS_SIZE = 280
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
 DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
 state = st.session_state
-# Each claim here is checked against weights/robustness.json by tests/test_compare_page.py.
-ROBUSTNESS_NOTES = {
-    "shift_x": "A CNN applies the same filters at every position, and pooling absorbs small moves, so a digit "
-    "shifted sideways looks much the same to it. The row RNN reads each row as a list of 28 pixels whose weights "
-    "belong to fixed columns: shift the digit sideways and every row it reads is new to it. The RNN falls "
-    "far more steeply at the edges.",
-    "shift_y": "Moving the digit up or down changes *when* the RNN meets each stroke, not *what* each row looks "
-    "like, and it simply reads on: it holds up at least as well as the CNN here. Sequence models are at home "
-    "with things that arrive earlier or later.",
-    "rotate": "Neither network was built to undo a rotation: both learned from upright digits (tilted by at most "
-    "12° in training), and both fall off alike beyond about 30°.",
-    "occlude_top": "With the top rows blanked out, both networks lose the part that tells a 7 from a 1 or a 9 "
-    "from a 4, and fall alike.",
-    "occlude_bottom": "With the bottom rows hidden, the RNN does better than the CNN: it was also trained to guess "
-    "after every row, so a digit missing its bottom looks to it like one it has not finished reading.",
-}
 
 st.title("CNN vs RNN, side by side")
 st.caption(
@@ -123,38 +107,29 @@ def digits_view() -> None:
     rnn_col.metric(
         "The row-by-row RNN says", str(result.rnn.prediction), f"{result.rnn.probs.max():.0%} sure", delta_arrow="off"
     )
-    st.caption(f"Input: {note}, after the same preprocessing to 28×28 for both.")
+    height, width = result.steps.final.shape
+    st.caption(f"Input: {note}, after the same preprocessing to {height}×{width} for both.")
     model_table(
-        [
-            {
-                "model": "CNN (5 conv layers)",
-                "parameters": f"{cnn_manifest.get('parameters', 0):,}",
-                "MNIST test accuracy": f"{cnn_manifest['metrics']['mnist_test_accuracy']:.2%}",
-                "time for this digit (ms)": round(result.cnn_ms, 2),
-            },
-            {
-                "model": "RNN (2-layer LSTM over 28 rows)",
-                "parameters": f"{rnn_manifest.get('parameters', 0):,}",
-                "MNIST test accuracy": f"{rnn_manifest['metrics']['mnist_test_accuracy']:.2%}",
-                "time for this digit (ms)": round(result.rnn_ms, 2),
-            },
-        ]
+        fig.digit_models_table(
+            [
+                (fig.cnn_description(cnn.config), cnn_manifest, result.cnn_ms),
+                (fig.rnn_description(rnn.config, len(result.rnn.step_probs)), rnn_manifest, result.rnn_ms),
+            ]
+        )
     )
-    st.caption(
-        "Accuracy on the 10,000 MNIST test images, from each model's manifest (`python -m training.evaluate digits "
-        "--model cnn` / `--model rnn`). Time: one forward pass on this server, median of 6, measured just now."
-    )
+    st.caption(fig.digit_models_caption({"cnn": cnn_manifest, "rnn": rnn_manifest}, result.timing_runs))
 
     st.subheader("How the RNN decides, row by row")
     settled = result.rnn.settled_row()
+    total_rows = len(result.rnn.step_probs)
 
     @st.fragment
     def reading_section() -> None:
         rows = st.slider(
             "Rows read",
             1,
-            28,
-            28 if settled is None else min(28, settled),
+            total_rows,
+            total_rows if settled is None else min(total_rows, settled),
             key="compare_rows",
             help="Drag to replay the RNN's reading: it sees the rows above the line, nothing below.",
         )
@@ -163,7 +138,7 @@ def digits_view() -> None:
         charts.show(fig.rows_read_image(result.steps.final, rows), "compare_rows_image", container=image_col)
         charts.show(fig.step_probability_lines(result.rnn.step_probs, rows), "compare_lines", container=lines_col)
         st.caption(
-            f"After {rows} of 28 rows the RNN's best guess is **{int(probs.argmax())}** ({probs.max():.0%}). "
+            f"After {rows} of {total_rows} rows the RNN's best guess is **{int(probs.argmax())}** ({probs.max():.0%}). "
             + (
                 f"Its final answer, {result.rnn.prediction}, is on top from row {settled} on."
                 if settled
@@ -175,16 +150,11 @@ def digits_view() -> None:
             "compare_hidden",
             f"Each column is the RNN's memory after one more row: {result.rnn.hidden.shape[1]} numbers that must "
             "summarise everything above the line. Rows it has not read yet are faded. "
-            + spell_fig.hidden_caption(result.rnn.hidden).replace("steps", "rows").replace("step", "row"),
+            + spell_fig.hidden_caption(result.rnn.hidden, step="row"),
         )
 
     reading_section()
-    st.markdown(
-        "**What to notice.** The RNN never sees the digit whole: it reads one row of 28 pixels at a time, top to "
-        "bottom, and carries a summary forward. Many digits begin with the same strokes, so its guess changes as "
-        "new rows arrive: watch the lines cross. The CNN instead looks at every 3×3 patch of the image at once, "
-        "with the same filters everywhere, and builds larger shapes layer by layer."
-    )
+    st.markdown("**What to notice.** " + fig.reading_note(cnn.config, rnn.config))
 
     st.subheader("What the CNN sees: feature maps")
 
@@ -222,7 +192,10 @@ def digits_view() -> None:
         "compare_robustness",
         measured.robustness_caption(robustness, curve) + f" Command: `{robustness['command']}`.",
     )
-    st.markdown("**What to notice.** " + ROBUSTNESS_NOTES[curve])
+    tilts = {
+        name: m["training"]["augment"]["max_rotation_deg"] for name, m in (("cnn", cnn_manifest), ("rnn", rnn_manifest))
+    }
+    st.markdown("**What to notice.** " + measured.robustness_note(robustness, curve, tilts))
 
 
 # ================================================================ text

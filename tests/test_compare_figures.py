@@ -129,3 +129,63 @@ def test_the_committed_speed_note_never_prints_a_negative_change():
 
     note = speed_note(json.loads((checkpoint.WEIGHTS_DIR / "ner_speed.json").read_text()))
     assert "by -" not in note
+
+
+def _robustness() -> dict:
+    return json.loads((checkpoint.WEIGHTS_DIR / "robustness.json").read_text())
+
+
+@pytest.mark.parametrize("curve", ["shift_x", "shift_y", "rotate", "occlude_top", "occlude_bottom"])
+def test_each_robustness_explanation_holds_on_the_committed_curves(curve):
+    from figures.measured import ROBUSTNESS_CLAIMS, robustness_note
+
+    note = robustness_note(_robustness(), curve, {"cnn": 12.0, "rnn": 12.0})
+    assert note.startswith(ROBUSTNESS_CLAIMS[curve].why[:40])
+    assert "do not show" not in note
+
+
+def test_a_robustness_explanation_the_numbers_contradict_is_not_shown():
+    from figures.measured import ROBUSTNESS_CLAIMS, robustness_note
+
+    results = _robustness()
+    # Swap the two models: the RNN now holds up sideways and the CNN falls.
+    results["models"]["cnn"], results["models"]["rnn"] = results["models"]["rnn"], results["models"]["cnn"]
+    note = robustness_note(results, "shift_x", {"cnn": 12.0, "rnn": 12.0})
+    assert ROBUSTNESS_CLAIMS["shift_x"].why[:40] not in note and "do not show" in note
+    assert "points higher at -8 px" in note and "-8 px" in note
+
+
+def test_the_rotation_note_names_each_models_training_tilt():
+    from figures.measured import robustness_note
+
+    same = robustness_note(_robustness(), "rotate", {"cnn": 12.0, "rnn": 12.0})
+    assert "tilted by at most 12° in training" in same
+    different = robustness_note(_robustness(), "rotate", {"cnn": 10.0, "rnn": 15.0})
+    assert "10° (CNN) and 15° (RNN)" in different
+
+
+def test_the_model_descriptions_follow_the_configs():
+    from models.cnn import DigitCNNConfig
+    from models.rnn import RowRNNConfig
+
+    assert fig.cnn_description(DigitCNNConfig()) == "CNN (5 conv layers of 3×3)"
+    assert fig.cnn_description(DigitCNNConfig(kernel_size=5)) == "CNN (5 conv layers of 5×5)"
+    assert fig.rnn_description(RowRNNConfig(layers=3, hidden=64), 28) == "RNN (3-layer LSTM of 64 units over 28 rows)"
+    assert "row of 14 pixels" in fig.reading_note(DigitCNNConfig(kernel_size=5), RowRNNConfig(row_size=14))
+    assert "every 5×5 patch" in fig.reading_note(DigitCNNConfig(kernel_size=5), RowRNNConfig(row_size=14))
+
+
+def test_a_missing_manifest_figure_shows_as_a_dash_not_zero():
+    rows = fig.digit_models_table([("CNN", {"metrics": {}}, 1.234), ("RNN", {"parameters": 1234}, 2.0)])
+    assert rows[0]["parameters"] == "—" and rows[0]["MNIST test accuracy"] == "—"
+    assert rows[1]["parameters"] == "1,234" and rows[0]["time for this digit (ms)"] == 1.23
+
+
+def test_the_timing_caption_counts_the_runs_it_took():
+    manifests = {
+        "cnn": {"metrics": {"mnist_test_n": 10000}, "evaluate_command": "python -m training.evaluate digits"},
+        "rnn": {"metrics": {"mnist_test_n": 10000}},
+    }
+    caption = fig.digit_models_caption(manifests, timing_runs=4)
+    assert "the 10,000 MNIST test images" in caption and "the median of 4 runs" in caption
+    assert "`python -m training.evaluate digits`" in caption
