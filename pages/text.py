@@ -38,16 +38,18 @@ def watch_word() -> None:
 
 
 st.title("Type text → RNN")
-st.caption(
+intro = (
     "A recurrent network reads a sentence word by word, in both directions, and labels every name it finds as a "
-    "person, location, organisation or other name. It was trained on 14,041 sentences of Reuters news (CoNLL-2003)."
+    "person, location, organisation or other name."
 )
-
 try:
     model, manifest = resources.ner_tagger("bilstm")
 except WeightsError as error:
+    st.caption(intro)
     st.error(str(error))
     st.stop()
+trained_on = manifest.get("data", {}).get("train_sentences")
+st.caption(intro + (f" It was trained on {trained_on:,} sentences of Reuters news (CoNLL-2003)." if trained_on else ""))
 
 st.pills("Examples", options=list(TEXT_PRESETS), key="text_preset", on_change=use_preset)
 text = st.text_area("Your text", value=ROOSEVELT, key="text_input", height=110, bind="query-params")
