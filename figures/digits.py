@@ -130,7 +130,10 @@ def filters_before_after(before: np.ndarray, after: np.ndarray, epochs: int, col
         {"x": middle[0], "y": -1.2, "text": "at random initialisation", "showarrow": False},
         {"x": middle[1], "y": -1.2, "text": f"after {epochs} epochs of training", "showarrow": False},
     ]
-    layout = _image_layout("conv1's 32 filters of 3×3 weights (blue negative, red positive)", 260, annotations=labels)
+    count, k = len(before), before.shape[-1]
+    layout = _image_layout(
+        f"conv1's {count} filters of {k}×{k} weights (blue negative, red positive)", 260, annotations=labels
+    )
     layout["yaxis"] = {**layout["yaxis"], "range": [grid.shape[0] - 0.5, -2.2], "autorange": False}
     return figure([trace], layout)
 
@@ -300,26 +303,78 @@ def conv_sum_latex(total: float, bias: float) -> str:
     )
 
 
+def _shape_words(cosine: float) -> str:
+    """What a median cosine similarity to the starting weights says about a filter's pattern."""
+    if cosine >= 0.9:
+        return "kept most of the pattern it started with"
+    if cosine >= 0.6:
+        return "partly reshaped the pattern it started with"
+    if cosine >= 0.3:
+        return "reshaped most of the pattern it started with"
+    return "ended with a pattern that bears little resemblance to its start"
+
+
+def _size_words(ratio: float) -> str:
+    if abs(ratio - 1) < 0.05:
+        return "kept their size"
+    return f"{'grew' if ratio > 1 else 'shrank'} to {ratio:.2f}× their starting size"
+
+
 def filter_training_summary(filters: np.ndarray, train_loss: np.ndarray) -> str:
-    """A sentence on how training moved the first-layer filters, from the saved snapshots.
+    """How training moved the first-layer filters, in words that follow the snapshots' numbers.
 
     filters: (epochs + 1, C, k, k), index 0 at random initialisation.
     """
     start, end = filters[0], filters[-1]
-    change = float(np.abs(end - start).mean())
-    size = float(np.abs(start).mean())
-    # Cosine similarity between each filter before and after: near 1 means barely turned.
+    ratio = float(np.linalg.norm(end) / (np.linalg.norm(start) + 1e-12))  # overall size: the weights' norm
+    # Cosine similarity between each filter before and after: near 1 means its pattern barely turned.
     flat_start, flat_end = start.reshape(len(start), -1), end.reshape(len(end), -1)
     cosine = (flat_start * flat_end).sum(1) / (
         np.linalg.norm(flat_start, axis=1) * np.linalg.norm(flat_end, axis=1) + 1e-12
     )
+    median = float(np.median(cosine))
     epochs = len(filters) - 1
     return (
         f"Over {epochs} epochs the training loss fell from {train_loss[0]:.3f} (after the first epoch) to "
         f"{train_loss[-1]:.3f}. Each step of gradient descent nudged every weight against the gradient of that "
-        f"loss, so the filters drifted from random noise into the patterns on the right: the average "
-        f"weight moved by {change:.3f}, against an average starting size of {size:.3f}, and the median filter "
-        f"ended with a cosine similarity of {float(np.median(cosine)):.2f} to where it began."
+        f"loss. The median first-layer filter {_shape_words(median)}: its cosine similarity to where it began is "
+        f"{median:.2f} (1 would mean unturned), and the filters {_size_words(ratio)}."
+    )
+
+
+def layer_drift_bars(drifts: list) -> go.Figure:
+    """How far training turned each layer's weights from their random start: the median cosine
+    similarity of each unit's weights before and after (1: unturned, 0: unrelated)."""
+    names = [d.layer for d in drifts]
+    trace = {
+        "type": "bar",
+        "x": names,
+        "y": [d.median_cosine for d in drifts],
+        "customdata": [d.relative_change for d in drifts],
+        "marker": {"color": "#0072B2"},
+        "hovertemplate": "%{x}<br>median cosine to the start %{y:.2f}<br>"
+        "weights moved by %{customdata:.2f}× their starting norm<extra></extra>",
+    }
+    layout = {
+        "title": {"text": "How much of each layer's start survives training (median cosine)"},
+        "height": 300,
+        "margin": {**MARGIN, "l": 50, "b": 40, "t": 50},
+        "yaxis": {"range": [min(0.0, min(trace["y"], default=0.0)), 1.0], "title": {"text": "cosine to the start"}},
+    }
+    return figure([trace], layout)
+
+
+def layer_drift_caption(drifts: list) -> str:
+    """The drift chart in words: each layer's figure, and where training changed the weights most and least."""
+    if not drifts:
+        return "No layer weights to compare."
+    least = max(drifts, key=lambda d: d.median_cosine)
+    most = min(drifts, key=lambda d: d.median_cosine)
+    listed = ", ".join(f"{d.layer} {d.median_cosine:.2f}" for d in drifts)
+    return (
+        f"Median cosine similarity of each unit's weights to its random start: {listed}. Training turned "
+        f"{most.layer}'s weights the most ({most.median_cosine:.2f}; they moved by {most.relative_change:.1f}× their "
+        f"starting norm) and {least.layer}'s the least ({least.median_cosine:.2f})."
     )
 
 
@@ -357,6 +412,38 @@ def feature_map_caption(maps: np.ndarray, layer: str) -> str:
         f"{layer}: {len(maps)} maps of {maps.shape[1]}×{maps.shape[2]}. The strongest is channel {strongest} "
         f"(peak {strength[strongest]:.2f}); {silent} channels stay at zero for this input; "
         f"{float((maps > 0).mean()):.0%} of all values are above zero after ReLU."
+    )
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def resolutions_note(feature_maps: dict) -> str:
+    """ "conv1 and conv2 work at 28×28, conv3 and conv4 at 14×14, conv5 at 7×7", from the maps' shapes."""
+    by_size: dict[tuple[int, int], list[str]] = {}
+    for name, maps in feature_maps.items():
+        by_size.setdefault(tuple(np.shape(maps)[-2:]), []).append(name)
+    parts = [f"{_and_list(names)} at {h}×{w}" for (h, w), names in by_size.items()]
+    verb = "works" if len(next(iter(by_size.values()))) == 1 else "work"
+    return parts[0].replace(" at ", f" {verb} at ", 1) + "".join(f", {part}" for part in parts[1:])
+
+
+def maps_change_caption(initial_maps: np.ndarray, trained_maps: np.ndarray, layer: str) -> str:
+    """How one layer's maps for this digit differ between the random start and the trained network:
+    the median, over channels, of the correlation between a channel's map before and after."""
+    before = np.asarray(initial_maps, dtype=np.float64).reshape(len(initial_maps), -1)
+    after = np.asarray(trained_maps, dtype=np.float64).reshape(len(trained_maps), -1)
+    before, after = before - before.mean(1, keepdims=True), after - after.mean(1, keepdims=True)
+    norms = np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1)
+    lit = norms > 0  # a channel that is flat in either network has no pattern to correlate
+    if not lit.any():
+        return f"{layer}: every channel is flat in one of the two networks for this digit."
+    correlation = float(np.median((before * after).sum(1)[lit] / norms[lit]))
+    return (
+        f"{layer} at random initialisation against after training, on this digit: the median correlation between "
+        f"a channel's map before and after is {correlation:.2f} (1: the same picture, 0: unrelated), over "
+        f"{int(lit.sum())} of {len(lit)} channels that are not flat in either."
     )
 
 

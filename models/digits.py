@@ -115,9 +115,50 @@ def preprocess_batch(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, empty
 
 
+def initial_cnn(config: DigitCNNConfig, seed: int) -> DigitCNN:
+    """The digit CNN as training began: training/train_cnn.py seeds torch and builds the model before
+    drawing any other torch random number, so the same seed rebuilds the same initial weights. The
+    global generator is forked, so a server's other sessions see no change in theirs."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = DigitCNN(config)
+    return model.eval()
+
+
+@dataclass(frozen=True)
+class LayerDrift:
+    """How far training moved one layer's weights from where they began."""
+
+    layer: str
+    relative_change: float  # ||W - W0|| / ||W0||
+    median_cosine: float  # median over output units of cos(W[i], W0[i]): 1 means unturned
+
+
+def layer_drift(initial: torch.nn.Module, trained: torch.nn.Module) -> list[LayerDrift]:
+    """One entry per weight matrix or kernel (conv and linear layers), in the network's order."""
+    start = dict(initial.named_parameters())
+    drifts = []
+    for name, weight in trained.named_parameters():
+        if weight.dim() < 2:  # biases and batch-norm scales: no filters to compare
+            continue
+        before, after = start[name].detach().flatten(1), weight.detach().flatten(1)  # (out, in * k * k)
+        cosine = torch.nn.functional.cosine_similarity(before, after, dim=1)  # (out,)
+        drifts.append(
+            LayerDrift(
+                layer=name.split(".")[0],
+                relative_change=float((after - before).norm() / before.norm()),
+                median_cosine=float(cosine.quantile(0.5)),  # the mean of the middle two, as numpy takes it
+            )
+        )
+    return drifts
+
+
 __all__ = [
     "DigitAnalysis",
     "DigitPrediction",
+    "LayerDrift",
+    "initial_cnn",
+    "layer_drift",
     "conv_step",
     "predict",
     "EmptyDrawingError",

@@ -6,7 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from figures import digits as fig
 from models.checkpoint import WeightsError
-from models.digits import EmptyDrawingError, conv_step, predict
+from models.digits import EmptyDrawingError, analyse, conv_step, predict
 from ui import charts, layout, resources
 from ui.inputs import DigitSource
 from ui.navigation import ensure_app_navigation
@@ -140,9 +140,11 @@ if result is not None:
 
 # ---------------------------------------------------------------- filters and feature maps
 st.header("2 · Filters and feature maps")
+k = model.config.kernel_size
 st.caption(
-    "The first layer has 32 filters of 3×3 weights. Each slides over the image and produces one feature map: "
-    "bright where the patch under it matches its pattern. Training shaped the filters, starting from random noise."
+    f"The first layer has {model.config.conv1_channels} filters of {k}×{k} weights. Each slides over the image and "
+    "produces one feature map: bright where the patch under it matches its pattern. Training started every weight "
+    "at random and moved it, step by step, to lower the loss."
 )
 history = resources.filter_history()
 if history is None:
@@ -151,25 +153,44 @@ else:
     filter_figure, training_summary = history
     charts.show(filter_figure, "digits_filters")  # the summary below is its text alternative
     st.markdown(training_summary)
+drift = resources.layer_drift_chart()
+if drift is not None:
+    drift_figure, drift_caption = drift
+    charts.show(drift_figure, "digits_drift", drift_caption)
 
 if result is not None:
 
     @st.fragment
-    def feature_maps_section(feature_maps: dict) -> None:
+    def feature_maps_section(feature_maps: dict, image28: np.ndarray) -> None:
         layer = st.segmented_control(
             "Layer", options=list(feature_maps), default="conv1", key="digits_layer", required=True
         )
-        charts.show(
-            fig.feature_map_grid(feature_maps[layer], layer),
-            "digits_feature_maps",
-            fig.feature_map_caption(feature_maps[layer], layer),
-        )
+        initial = resources.initial_digit_cnn()
+        weights = st.segmented_control(
+            "Weights", ["after training", "at random initialisation"], default="after training",
+            key="digits_maps_weights", required=True, disabled=initial is None,
+            help="The same digit through the network as training found it, and as training left it.",
+        )  # fmt: skip
+        if weights == "after training" or initial is None:
+            charts.show(
+                fig.feature_map_grid(feature_maps[layer], layer),
+                "digits_feature_maps",
+                fig.feature_map_caption(feature_maps[layer], layer),
+            )
+        else:
+            initial_maps = analyse(initial, image28).feature_maps[layer]
+            charts.show(
+                fig.feature_map_grid(initial_maps, f"{layer} at random initialisation"),
+                "digits_feature_maps",
+                fig.maps_change_caption(initial_maps, feature_maps[layer], layer),
+            )
         st.caption(
-            "Deeper layers see larger parts of the digit at lower resolution: conv3 and conv4 work at 14×14, "
-            "conv5 at 7×7. Hover to read a channel's value."
+            "Deeper layers see larger parts of the digit at lower resolution: "
+            + fig.resolutions_note(feature_maps)
+            + ". Hover to read a channel's value."
         )
 
-    feature_maps_section(analysis.feature_maps)
+    feature_maps_section(analysis.feature_maps, steps.final)
 
     # ------------------------------------------------------------ one convolution step
     st.header("3 · One convolution step, spelled out")

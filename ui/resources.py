@@ -14,7 +14,7 @@ import torch
 
 from figures import digits as digit_figures
 from models import checkpoint
-from models.digits import load_digit_model
+from models.digits import initial_cnn, layer_drift, load_digit_model
 
 # One small forward pass per request: a single intra-op thread is fastest, and with many
 # sessions on 2 cores, more threads per request only fight each other.
@@ -61,6 +61,39 @@ def filter_history():
         return None
     figure = digit_figures.filters_before_after(filters[0], filters[-1], epochs=len(filters) - 1)
     return figure, digit_figures.filter_training_summary(filters, train_loss)
+
+
+@st.cache_resource
+def initial_digit_cnn():
+    """The digit CNN at its random start, rebuilt from its manifest's seed; None when the rebuild does not
+    match the saved first-layer snapshot (so nothing unverified is shown) or a file is missing.
+    Raises checkpoint.WeightsError like digit_model."""
+    model, manifest = digit_model("cnn")
+    seed = manifest.get("training", {}).get("seed")
+    try:
+        with np.load(FILTER_SNAPSHOTS_FILE) as archive:
+            first = archive["filters"][0]  # (C1, k, k) at initialisation
+    except (OSError, KeyError, ValueError):
+        return None
+    if seed is None:
+        return None
+    initial = initial_cnn(model.config, seed)
+    if not np.array_equal(initial.conv1.weight.detach()[:, 0].numpy(), first):
+        return None
+    for parameter in initial.parameters():
+        parameter.requires_grad_(False)
+    return initial
+
+
+@st.cache_resource
+def layer_drift_chart():
+    """(figure, caption) of how far training moved each layer, or None without a verified start.
+    Shared between sessions, so callers must not modify the figure."""
+    initial = initial_digit_cnn()
+    if initial is None:
+        return None
+    drifts = layer_drift(initial, digit_model("cnn")[0])
+    return digit_figures.layer_drift_bars(drifts), digit_figures.layer_drift_caption(drifts)
 
 
 @st.cache_resource
