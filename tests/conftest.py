@@ -1,6 +1,32 @@
+import os
+from pathlib import Path
+
 import pytest
 
+from training import conll
 from training.mnist_data import fetch, load
+
+# How to point the tests (and every command they run) at the shared data folder.
+PROVIDE = "run `python -m pytest --data DIR` or set CNNRNN_DATA=DIR (default: ../shared/data beside the repository)"
+CONLL_HOW = (
+    "CoNLL-2003 English NER (eng.train, eng.testa, eng.testb saved as conll2003/{train,valid,test}.txt): Reuters "
+    f"text licensed for research only, so the project cannot download it; get it yourself, then {PROVIDE}"
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--data",
+        metavar="DIR",
+        default=None,
+        help="the shared data folder, as the training scripts' --data (default: $CNNRNN_DATA, else ../shared/data)",
+    )
+
+
+def pytest_configure(config):
+    # Through the environment, so that training.paths and the commands the tests run all read the same folder.
+    if config.getoption("--data"):
+        os.environ["CNNRNN_DATA"] = str(Path(config.getoption("--data")).resolve())
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +49,23 @@ def browser(app_url):
 
 
 def require_data(path, how: str) -> None:
-    """Skip a test whose data the project cannot fetch itself, saying how to get it; under CI, where the
-    shared data is present, its absence is a failure."""
-    import os
-    from pathlib import Path
-
+    """Skip a test whose data the project cannot fetch itself, saying what it is and how to provide it; under CI
+    (`CI` set), where the shared data must be present, its absence is a failure."""
     if Path(path).exists():
         return
     if os.environ.get("CI"):
         pytest.fail(f"{path} is missing, and CI must have it: {how}")
     pytest.skip(f"{path} is missing: {how}")
+
+
+def require_conll(split: str) -> Path:
+    """The path of a CoNLL-2003 split, where training/conll.py reads it (--data / $CNNRNN_DATA), or a skip."""
+    path = conll.split_path(split)
+    require_data(path, CONLL_HOW)
+    return path
+
+
+@pytest.fixture
+def conll_test() -> Path:
+    """CoNLL-2003 test (eng.testb), for tests that read it or run a command that does."""
+    return require_conll("test")

@@ -81,7 +81,7 @@ def test_evaluate_digits_rnn_contract():
     assert out["manifest_accuracy"] >= 0.99
 
 
-def test_evaluate_ner_cnn_contract():
+def test_evaluate_ner_cnn_contract(conll_test):  # the command reads CoNLL-2003 test
     out = run_json("training.evaluate", "ner", "--model", "cnn", "--limit", "300")
     assert out["model"] == "cnn" and set(out) >= {"f1", "precision", "recall", "per_type"}
     assert 50 < out["f1"] <= 100 and out["manifest_test_f1"] > 0

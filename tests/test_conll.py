@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import require_conll
 from training import conll
 from training.conll import chunks, entity_scores, iob1_to_iob2, parse_conll, read_conll
 
@@ -114,9 +115,7 @@ COUNTS = {
 
 @pytest.mark.parametrize("split", conll.SPLITS)
 def test_real_files_match_the_published_counts(split):
-    path = conll.split_path(split)
-    if not path.exists():
-        pytest.skip(f"{path} not available")
+    require_conll(split)
     sentences, sha = conll.read_split(split)
     n_sentences, n_tokens, entities = COUNTS[split]
     assert len(sentences) == n_sentences

@@ -357,11 +357,8 @@ def test_committed_weights_tag_the_article_example(trained):
 
 
 @needs_weights
-def test_committed_weights_reproduce_their_manifest_test_f1(trained):
+def test_committed_weights_reproduce_their_manifest_test_f1(trained, conll_test):
     model, manifest = trained
-    path = conll.split_path("test")
-    if not path.exists():
-        pytest.skip(f"{path} not available")
     sentences_, sha = conll.read_split("test")
     assert sha == manifest["data"]["test_sha256"]
     scores = conll.entity_scores([t for _, t in sentences_], predict(model, [s for s, _ in sentences_]))

@@ -355,15 +355,12 @@ def test_committed_sets_are_the_ones_measured(speller_and_manifest):
     assert metrics["dev_correction_rate"] - metrics["dev_correction_rate_no_context"] >= 0.08
 
 
-def test_clean_news_text_is_left_almost_untouched(speller):
+def test_clean_news_text_is_left_almost_untouched(speller, conll_test):
     """False alarms on clean text: under 1% of the tokens of the CoNLL-2003 test sentences are changed,
     with the tagger's entities protected as on the page."""
     from models.ner import load_tagger, tag
-    from tests.conftest import require_data
     from training import conll
 
-    path = conll.split_path("test")
-    require_data(path, "put CoNLL-2003 in ../shared/data/conll2003/ or set CNNRNN_DATA (see training/conll.py)")
     sentences, _ = conll.read_split("test")
     tagger, _ = load_tagger("bilstm")
     changed = tokens = 0
