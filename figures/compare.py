@@ -142,6 +142,120 @@ def row_hidden_heatmap(hidden: np.ndarray, rows_read: int) -> object:
     return figure([trace], layout)
 
 
+def occlusion_maps(maps: dict[str, object], image28: np.ndarray) -> object:
+    """Each model's occlusion map side by side on one signed scale: red where blanking the patches over a
+    pixel lowers the model's probability for its answer, blue where it raises it; × marks the centres of the
+    patches that change the answer. maps: model name -> models.occlusion.OcclusionMap, CNN first."""
+    image = np.asarray(image28, dtype=np.float32)
+    vmax = max(float(np.abs(m.drop).max()) for m in maps.values()) or 1.0
+    traces, layout = (
+        [],
+        {
+            "title": {"text": f"Blanking a {next(iter(maps.values())).patch}-pixel square: how each answer suffers"},
+            "height": 330,
+            "margin": {**MARGIN, "t": 60},
+            "annotations": [],
+        },
+    )
+    count = len(maps)
+    for n, (name, occluded) in enumerate(maps.items()):
+        axis = "" if n == 0 else str(n + 1)
+        traces.append(
+            {
+                "type": "heatmap",
+                "z": occluded.drop,
+                "colorscale": SIGNED_SCALE,
+                "zmin": -vmax,
+                "zmax": vmax,
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "showscale": n == count - 1,
+                "colorbar": {"thickness": 10, "title": {"text": "drop"}},
+                "hovertemplate": f"{name}<br>row %{{y}}, column %{{x}}<br>p({occluded.target}) falls by "
+                "%{z:.2f} on average<extra></extra>",
+            }
+        )
+        traces.append(
+            {
+                "type": "contour",
+                "z": image,
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "contours": {"start": 0.5, "end": 0.5, "coloring": "lines"},
+                "line": {"color": "#333333", "width": 1},
+                "showscale": False,
+                "hoverinfo": "skip",
+            }
+        )
+        centre = (occluded.patch - 1) / 2
+        flipped = np.argwhere(occluded.answers != occluded.target)  # (F, 2) grid cells
+        corners = np.asarray(occluded.corners)
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": (corners[flipped[:, 1]] + centre).tolist() if len(flipped) else [],
+                "y": (corners[flipped[:, 0]] + centre).tolist() if len(flipped) else [],
+                "xaxis": f"x{axis}",
+                "yaxis": f"y{axis}",
+                "marker": {"symbol": "x", "size": 7, "color": "#000000"},
+                "showlegend": False,
+                "hovertemplate": f"{name}: blanking here changes its answer<extra></extra>",
+            }
+        )
+        gap = 0.08
+        width = (1 - gap * (count - 1)) / count
+        layout[f"xaxis{axis}"] = {**IMAGE_AXIS, "domain": [n * (width + gap), n * (width + gap) + width]}
+        layout[f"yaxis{axis}"] = {**IMAGE_AXIS, "autorange": "reversed", "scaleanchor": f"x{axis}"}
+        layout["annotations"].append(
+            {
+                "text": f"{name}: answer {occluded.target}",
+                "xref": f"x{axis} domain",
+                "yref": f"y{axis} domain",
+                "x": 0.5,
+                "y": 1.02,
+                "showarrow": False,
+                "yanchor": "bottom",
+            }
+        )
+    return figure(traces, layout)
+
+
+def occlusion_note() -> str:
+    return (
+        "Occlusion needs no calculus: erase part of the digit and ask again. Red marks what a network needs for "
+        "its answer, blue what argues against it, and × a patch whose loss changes the answer. The CNN applies the "
+        "same filters at every position; the RNN's weights belong to fixed rows and columns, so what it relies on "
+        "is tied to where the strokes fall. Move the digit (robustness, below) to see what that costs each one."
+    )
+
+
+def occlusion_caption(maps: dict[str, object]) -> str:
+    """The occlusion maps in words: for each model, how many patch positions change its answer, and the patch
+    whose blanking hurts its answer most."""
+    sentences = []
+    for name, occluded in maps.items():
+        total = occluded.probs.size
+        i, j = np.unravel_index(int(occluded.probs.argmin()), occluded.probs.shape)
+        top, left = occluded.corners[i], occluded.corners[j]
+        worst = float(occluded.probs[i, j])
+        flips = occluded.flips
+        changed = (
+            "no patch position changes its answer"
+            if flips == 0
+            else f"{flips} of {total} patch positions change its answer"
+        )
+        if occluded.base_prob - worst < 0.005:
+            furthest = "no patch lowers its probability"
+        else:
+            furthest = (
+                f"its probability falls furthest, to {worst:.0%}, with rows {top}–{top + occluded.patch - 1} and "
+                f"columns {left}–{left + occluded.patch - 1} blanked"
+            )
+        sentences.append(f"{name} (answer {occluded.target}, {occluded.base_prob:.0%} sure): {changed}; {furthest}.")
+    return " ".join(sentences)
+
+
 def _recorded(manifest: dict, key: str, fmt: str) -> str:
     """A manifest's number, formatted; a dash where the manifest does not hold it."""
     value = manifest.get(key)
@@ -149,14 +263,14 @@ def _recorded(manifest: dict, key: str, fmt: str) -> str:
 
 
 def cnn_description(config) -> str:
-    """"CNN (5 conv layers of 3×3)", from a DigitCNNConfig."""
+    """ "CNN (5 conv layers of 3×3)", from a DigitCNNConfig."""
     layers = sum(1 for field in dataclasses.fields(config) if re.fullmatch(r"conv\d+_channels", field.name))
     k = config.kernel_size
     return f"CNN ({layers} conv layers of {k}×{k})"
 
 
 def rnn_description(config, rows: int) -> str:
-    """"RNN (2-layer LSTM of 128 units over 28 rows)", from a RowRNNConfig and the rows it reads."""
+    """ "RNN (2-layer LSTM of 128 units over 28 rows)", from a RowRNNConfig and the rows it reads."""
     return f"RNN ({config.layers}-layer LSTM of {config.hidden} units over {rows} rows)"
 
 
@@ -218,29 +332,48 @@ def label_diff_html(tokens: list[str], cnn_tags: list[str], rnn_tags: list[str])
     return f'<div style="overflow-x:auto;padding-bottom:0.4em">{table}</div>'
 
 
+# Per view of "what shaped this label": (chart title's first words, y-axis title). Integrated gradients are
+# in log-probability, whose scale differs between the two taggers, so each model is scaled to its largest;
+# occlusion is a change in probability, the same unit for both, so it is drawn as it is.
+REACH_VIEWS = {
+    "integrated_gradients": ("Integrated gradients", "attribution (each model scaled to its largest)"),
+    "occlusion": ("Occlusion", "change in p(label) with the word replaced"),
+}
+
+
 def receptive_field_bars(
-    tokens: list[str], cnn_scores: np.ndarray, rnn_scores: np.ndarray, position: int, radius: int
+    tokens: list[str],
+    cnn_values: np.ndarray,
+    rnn_values: np.ndarray,
+    position: int,
+    radius: int,
+    view: str = "integrated_gradients",
 ) -> object:
-    """Each word's influence on one token's label, for both taggers, each scaled to its own
-    largest magnitude, with the CNN's window shaded. Outside it the CNN's bars are exactly 0."""
+    """Each word's influence on one token's label, for both taggers, with the CNN's window shaded; outside it
+    the CNN's bars are exactly 0. `view` "integrated_gradients": each token's attribution, each model scaled to
+    its own largest magnitude; "occlusion": p(label without the word) − p(label), in probability."""
+    if view not in REACH_VIEWS:
+        raise ValueError(f"unknown view {view!r}; choose from {sorted(REACH_VIEWS)}")
+    name_of_view, axis_title = REACH_VIEWS[view]
     labels = [f"{i}: {html.escape(t)}" for i, t in enumerate(tokens)]
 
-    def scaled(scores: np.ndarray) -> np.ndarray:
-        scores = np.asarray(scores, dtype=np.float64)
-        peak = np.abs(scores).max()
-        return scores / peak if peak > 0 else scores
+    def shown(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.float64)
+        peak = np.abs(values).max()
+        return values / peak if view == "integrated_gradients" and peak > 0 else values
 
+    raw_format = ".4g" if view == "integrated_gradients" else "+.1%"
     traces = [
         {
             "type": "bar",
             "name": name,
             "x": labels,
-            "y": scaled(scores),
-            "customdata": np.asarray(scores, dtype=np.float64),
+            "y": shown(values),
+            "customdata": np.asarray(values, dtype=np.float64),
             "marker": {"color": colour},
-            "hovertemplate": f"{name}<br>%{{x}}<br>influence %{{customdata:.4g}}<extra></extra>",
+            "hovertemplate": f"{name}<br>%{{x}}<br>{name_of_view.lower()} %{{customdata:{raw_format}}}<extra></extra>",
         }
-        for name, scores, colour in (("CNN", cnn_scores, CNN_COLOUR), ("BiLSTM", rnn_scores, RNN_COLOUR))
+        for name, values, colour in (("CNN", cnn_values, CNN_COLOUR), ("BiLSTM", rnn_values, RNN_COLOUR))
     ]
     lo, hi = max(0, position - radius), min(len(tokens) - 1, position + radius)
     window = {
@@ -255,13 +388,19 @@ def receptive_field_bars(
         "line": {"color": CNN_COLOUR, "width": 1, "dash": "dot"},
         "layer": "below",
     }
+    yaxis = {"title": {"text": axis_title}, "range": [-1.05, 1.05]}
+    if view == "occlusion":
+        yaxis["tickformat"] = "+.0%"
     layout = {
-        "title": {"text": f"What shaped the label of “{html.escape(tokens[position])}”? Shaded: the CNN's window"},
+        "title": {
+            "text": f"{name_of_view}: what shaped the label of “{html.escape(tokens[position])}”? "
+            "Shaded: the CNN's window"
+        },
         "height": 360,
         "barmode": "group",
         "margin": {**MARGIN, "b": 90},
         "xaxis": {"tickangle": -45, "tickmode": "array", "tickvals": labels, "ticktext": labels, "type": "category"},
-        "yaxis": {"title": {"text": "influence (each model scaled to its largest)"}, "range": [-1.05, 1.05]},
+        "yaxis": yaxis,
         "shapes": [window],
         "legend": {"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     }
@@ -269,8 +408,9 @@ def receptive_field_bars(
 
 
 def reach_summary(cnn_scores: np.ndarray, rnn_scores: np.ndarray, position: int, radius: int) -> dict:
-    """Numbers for the caption: how far each model's influence reaches, and how much of the
-    BiLSTM's total influence comes from words outside the CNN's window."""
+    """Numbers for the caption, from either view's per-token values (attributions, or changes in
+    probability): how far each model's influence reaches, and how much of the BiLSTM's comes from words
+    outside the CNN's window (their share of its total magnitude, and the largest one)."""
     cnn_scores, rnn_scores = np.abs(np.asarray(cnn_scores)), np.abs(np.asarray(rnn_scores))
     index = np.arange(len(rnn_scores))
     outside = np.abs(index - position) > radius
@@ -285,5 +425,39 @@ def reach_summary(cnn_scores: np.ndarray, rnn_scores: np.ndarray, position: int,
         "rnn_farthest": farthest(rnn_scores),
         "cnn_outside_total": float(cnn_scores[outside].sum()),
         "rnn_outside_share": float(rnn_scores[outside].sum() / total) if total > 0 else 0.0,
+        "rnn_outside_largest": float(rnn_scores[outside].max()) if outside.any() else 0.0,
         "words_outside": int(outside.sum()),
     }
+
+
+def reach_caption(token: str, cnn: dict, rnn: dict, ig_reach: dict, occlusion_reach: dict) -> str:
+    """Both views for both taggers, in words. `cnn` and `rnn`: each model's label, probability and
+    completeness (its residual in words); the reaches: reach_summary of the attributions and of the
+    changes in probability."""
+    words = [
+        f"Why “{token}”? The CNN labels it {cnn['label']} ({cnn['probability']:.1%}), the BiLSTM {rnn['label']} "
+        f"({rnn['probability']:.1%}). The CNN's integrated gradients reach {ig_reach['cnn_farthest']} words away "
+        f"and its occlusion {occlusion_reach['cnn_farthest']}; the BiLSTM's {ig_reach['rnn_farthest']} and "
+        f"{occlusion_reach['rnn_farthest']}. "
+    ]
+    outside = ig_reach["words_outside"]
+    if outside:
+        ig_total, occlusion_total = ig_reach["cnn_outside_total"], occlusion_reach["cnn_outside_total"]
+        # Exact zeros are the point; anything else is reported as the number it is.
+        on_cnn = (
+            "their integrated gradients are exactly 0, and replacing any one of them changes its probability by "
+            "exactly 0: they have no influence at all"
+            if ig_total == 0 and occlusion_total == 0
+            else f"their integrated gradients add up to {ig_total:.3g} in magnitude, and replacing them one at a "
+            f"time changes its probability by {occlusion_total * 100:.3g} percentage points in all"
+        )
+        words.append(
+            f"{outside} {'word of this sentence lies' if outside == 1 else 'words of this sentence lie'} outside the "
+            f"CNN's window. On the CNN, {on_cnn}. On the BiLSTM they carry {ig_reach['rnn_outside_share']:.0%} of "
+            "its attribution, and replacing one moves its probability by up to "
+            f"{occlusion_reach['rnn_outside_largest'] * 100:.1f} percentage points. "
+        )
+    else:
+        words.append("The whole sentence fits inside the CNN's window here: pick a longer one to see the difference. ")
+    words.append(f"Completeness: CNN {cnn['completeness']}; BiLSTM {rnn['completeness']}.")
+    return "".join(words)

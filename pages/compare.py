@@ -14,6 +14,7 @@ from models.checkpoint import WeightsError
 from models.compare import compare_digit, compare_text
 from models.digits import EmptyDrawingError
 from models.ner import attribute
+from models.occlusion import digit_occlusion
 from ui import charts, layout, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
 from ui.inputs import DigitSource, cut_text
@@ -169,6 +170,21 @@ def digits_view() -> None:
         )
 
     maps_section()
+
+    st.subheader("What each one relies on: blank a patch, watch the answer")
+
+    @st.fragment
+    def occlusion_section() -> None:
+        patch = st.segmented_control(
+            "Patch size (pixels)", [4, 6, 8], default=6, key="compare_patch", required=True,
+            help="Each square of this size is blanked in turn, everywhere on the digit, and both networks read again.",
+        )  # fmt: skip
+        cnn_map, rnn_map = digit_occlusion(cnn, rnn, result.steps.final, patch=patch)
+        maps = {"CNN": cnn_map, "RNN": rnn_map}
+        charts.show(fig.occlusion_maps(maps, result.steps.final), "compare_occlusion", fig.occlusion_caption(maps))
+
+    occlusion_section()
+    st.markdown("**What to notice.** " + fig.occlusion_note())
 
     st.subheader("Robustness: shift, rotate, hide rows")
     robustness = resources.measured_json("robustness.json")
