@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from ui import presentation
+from ui import presentation, resources
 from ui.timing import timed_run
 
 st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide")
+resources.configure_runtime()
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),

@@ -176,12 +176,12 @@ def time_parts(runs: int, rng: np.random.Generator) -> dict:
 
     from figures import digits as fig
     from models.digits import conv_step, load_digit_model, predict
-    from ui.resources import FILTER_SNAPSHOTS_FILE
+    from ui.resources import FILTER_SNAPSHOTS_FILE, weights_file
 
     model, _ = load_digit_model("cnn")
     for parameter in model.parameters():
         parameter.requires_grad_(False)
-    with np.load(FILTER_SNAPSHOTS_FILE) as archive:
+    with np.load(weights_file(FILTER_SNAPSHOTS_FILE)) as archive:
         filters = archive["filters"]
 
     # Built once per process by ui/resources.py, but serialised on every rerun.

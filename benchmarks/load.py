@@ -67,10 +67,10 @@ def expected_results(sessions: int) -> tuple[dict[int, int], dict[int, set[tuple
     """What each session must see, computed offline with the same code and weights."""
     from models.digits import load_digit_model, predict
     from models.ner import load_tagger, tag
-    from ui.resources import GALLERY_FILE
+    from ui.resources import GALLERY_FILE, weights_file
 
     cnn, _ = load_digit_model("cnn")
-    with np.load(GALLERY_FILE) as archive:
+    with np.load(weights_file(GALLERY_FILE)) as archive:
         images = archive["images"]
     gallery = {i: predict(cnn, images[i % len(images)]).analysis.prediction for i in range(sessions)}
     tagger, _ = load_tagger("bilstm")

@@ -7,6 +7,7 @@ the models' forward passes return their activations instead of storing them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -16,12 +17,24 @@ from figures import digits as digit_figures
 from models import checkpoint
 from models.digits import initial_cnn, layer_drift, load_digit_model
 
+GALLERY_FILE = "mnist_gallery.npz"
+FILTER_SNAPSHOTS_FILE = "cnn_filters.npz"
 # One small forward pass per request: a single intra-op thread is fastest, and with many
 # sessions on 2 cores, more threads per request only fight each other.
-torch.set_num_threads(1)
+SERVER_THREADS = 1
 
-GALLERY_FILE = checkpoint.WEIGHTS_DIR / "mnist_gallery.npz"
-FILTER_SNAPSHOTS_FILE = checkpoint.WEIGHTS_DIR / "cnn_filters.npz"
+
+def configure_runtime() -> None:
+    """The server's process settings, in one place: app.py calls it at the start of every run. Cheap to
+    repeat, and repeating it covers each script thread, whatever torch's thread settings do across threads."""
+    if torch.get_num_threads() != SERVER_THREADS:
+        torch.set_num_threads(SERVER_THREADS)
+
+
+def weights_file(name: str) -> Path:
+    """A file in the weights folder, resolved when it is read, so a test or a deployment can point
+    checkpoint.WEIGHTS_DIR elsewhere after this module is imported."""
+    return Path(checkpoint.WEIGHTS_DIR) / name
 
 
 @dataclass(frozen=True)
@@ -44,7 +57,7 @@ def digit_model(kind: str = "cnn"):
 @st.cache_resource
 def gallery() -> Gallery | None:
     try:
-        with np.load(GALLERY_FILE) as archive:
+        with np.load(weights_file(GALLERY_FILE)) as archive:
             return Gallery(archive["images"], archive["labels"], archive["test_indices"])
     except (OSError, KeyError, ValueError):
         return None
@@ -55,7 +68,7 @@ def filter_history():
     """(figure, summary) from the training script's filter snapshots, built once; or None.
     Shared between sessions, so callers must not modify the figure."""
     try:
-        with np.load(FILTER_SNAPSHOTS_FILE) as archive:
+        with np.load(weights_file(FILTER_SNAPSHOTS_FILE)) as archive:
             filters, train_loss = archive["filters"], archive["train_loss"]
     except (OSError, KeyError, ValueError):
         return None
@@ -71,7 +84,7 @@ def initial_digit_cnn():
     model, manifest = digit_model("cnn")
     seed = manifest.get("training", {}).get("seed")
     try:
-        with np.load(FILTER_SNAPSHOTS_FILE) as archive:
+        with np.load(weights_file(FILTER_SNAPSHOTS_FILE)) as archive:
             first = archive["filters"][0]  # (C1, k, k) at initialisation
     except (OSError, KeyError, ValueError):
         return None
@@ -141,6 +154,6 @@ def measured_json(name: str) -> dict | None:
     import json
 
     try:
-        return json.loads((checkpoint.WEIGHTS_DIR / name).read_text())
+        return json.loads(weights_file(name).read_text())
     except (OSError, ValueError):
         return None
