@@ -17,12 +17,10 @@ from models.ner import attribute
 from models.occlusion import digit_occlusion
 from ui import charts, layout, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
-from ui.inputs import DigitSource, cut_text
+from ui.inputs import CANVAS_SIZE, DigitSource, cut_text
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
-
-CANVAS_SIZE = 280
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
 DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
 state = st.session_state
@@ -56,20 +54,8 @@ def digits_view() -> None:
         [layout.Column("compare_draw", CANVAS_SIZE + 10, grow=0), layout.Column("compare_pick", 220)]
     )
     with draw_col:
-        canvas = st_canvas(
-            stroke_width=18,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            height=CANVAS_SIZE,
-            width=CANVAS_SIZE,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            key=source.canvas_key,
-            on_change=source.use_canvas,
-        )
-        st.button("Clear the canvas", key="compare_clear", on_click=source.clear_canvas, icon=":material/ink_eraser:")
-        if canvas.image_data is not None:
-            state.compare_drawing = canvas.image_data  # (280, 280, 4) RGBA
+        source.draw(st_canvas)
+        source.clear_button()
     with pick_col:
         if gallery is None:
             st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")

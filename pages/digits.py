@@ -8,12 +8,10 @@ from figures import digits as fig
 from models.checkpoint import WeightsError
 from models.digits import EmptyDrawingError, analyse, conv_step, predict
 from ui import charts, layout, resources
-from ui.inputs import DigitSource
+from ui.inputs import CANVAS_SIZE, DigitSource
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
-
-CANVAS_SIZE = 280
 
 st.title("Draw a digit → CNN")
 st.caption(
@@ -35,7 +33,7 @@ source.setup("gallery" if "digits_gallery" in st.query_params else "canvas")
 
 
 # ---------------------------------------------------------------- input and prediction
-# The canvas is a fixed 280 px: its column is just that wide, and the others share the rest.
+# The canvas is a fixed CANVAS_SIZE px: its column is just that wide, and the others share the rest.
 # On a narrow screen the gallery wraps below, and the prediction stays beside the canvas.
 draw_col, gallery_col, prediction_col = layout.sized_columns(
     [
@@ -47,21 +45,9 @@ draw_col, gallery_col, prediction_col = layout.sized_columns(
 )
 with draw_col:
     st.subheader("Draw")
-    canvas = st_canvas(
-        stroke_width=state.get("digits_stroke", 18),
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=source.canvas_key,
-        on_change=source.use_canvas,
-    )
+    source.draw(st_canvas, stroke_width=state.get("digits_stroke", 18))
     st.slider("Stroke width", 6, 40, 18, key="digits_stroke", help="Brush width in canvas pixels.")
-    st.button("Clear the canvas", key="digits_clear", on_click=source.clear_canvas, icon=":material/ink_eraser:")
-    if canvas.image_data is not None:
-        state.digits_drawing = canvas.image_data  # (280, 280, 4) RGBA
+    source.clear_button()
 
 with gallery_col:
     st.subheader("…or pick a real one")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 MAX_CHARS = 20_000
+CANVAS_SIZE = 280  # px, square: the drawing canvas on every page that has one
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,29 @@ class DigitSource:
 
     def use_gallery(self) -> None:
         st.session_state[f"{self.prefix}_source"] = "gallery"
+
+    def draw(self, st_canvas, stroke_width: int = 18):
+        """The black drawing canvas, CANVAS_SIZE square; its image is kept as `{prefix}_drawing`.
+        st_canvas comes from the page: only page files import streamlit-drawable-canvas."""
+        canvas = st_canvas(
+            stroke_width=stroke_width,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=self.canvas_key,
+            on_change=self.use_canvas,
+        )
+        if canvas.image_data is not None:
+            st.session_state[f"{self.prefix}_drawing"] = canvas.image_data  # (H, W, 4) RGBA
+        return canvas
+
+    def clear_button(self) -> None:
+        st.button(
+            "Clear the canvas", key=f"{self.prefix}_clear", on_click=self.clear_canvas, icon=":material/ink_eraser:"
+        )
 
     def clear_canvas(self) -> None:
         # A new key remounts the canvas empty; the stored drawing goes with it.
