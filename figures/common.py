@@ -5,6 +5,9 @@ import html
 import plotly.graph_objects as go
 
 MARGIN = {"l": 10, "r": 10, "t": 36, "b": 10}
+# Signed values, blue negative through white to red positive (ColorBrewer RdBu), centred on 0 by zmin = -zmax.
+NEGATIVE_COLOUR, POSITIVE_COLOUR = "#2166ac", "#b2182b"
+SIGNED_SCALE = [[0.0, NEGATIVE_COLOUR], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, POSITIVE_COLOUR]]
 IMAGE_AXIS = {"visible": False, "constrain": "domain"}
 
 

@@ -12,8 +12,8 @@ import re
 
 import numpy as np
 
-from figures.common import IMAGE_AXIS, MARGIN, figure
-from figures.digits import PIXEL_SCALE, SIGNED_SCALE
+from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
+from figures.digits import PIXEL_SCALE
 from figures.measured import MODEL_COLOURS
 from figures.text import LABEL_COLOURS
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import IMAGE_AXIS, MARGIN, figure
+from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
 
 # Explicit scales, because unvalidated figures reach plotly.js as they are and it knows
 # neither Python's "gray" nor "RdBu_r". Colour-blind-safe: greys for pixels, ColorBrewer's
 # blue-white-red for signed weights (negative blue), viridis for activations.
 PIXEL_SCALE = [[0.0, "#000000"], [1.0, "#ffffff"]]
-SIGNED_SCALE = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"], [1.0, "#b2182b"]]
 ACTIVATION_SCALE = "Viridis"
 
 

@@ -7,7 +7,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import MARGIN, figure, plot_text
+from figures.common import MARGIN, SIGNED_SCALE, figure, plot_text
 
 # Below this probability a typed letter counts as a surprise to the RNN.
 SURPRISE_BELOW = 0.05
@@ -224,7 +224,7 @@ def hidden_state_heatmap(word: str, hidden: np.ndarray) -> go.Figure:
         "type": "heatmap",
         "z": hidden.T,  # (H, T)
         "x": steps,
-        "colorscale": [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]],
+        "colorscale": SIGNED_SCALE,
         "zmin": -vmax,
         "zmax": vmax,
         "hovertemplate": "after %{x}<br>unit %{y}: %{z:.3f}<extra></extra>",
