@@ -15,6 +15,7 @@ import numpy as np
 from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
 from figures.digits import PIXEL_SCALE
 from figures.measured import MODEL_COLOURS
+from figures.speller import hidden_caption
 from figures.text import LABEL_COLOURS
 
 CNN_COLOUR, RNN_COLOUR = MODEL_COLOURS["cnn"], MODEL_COLOURS["rnn"]
@@ -254,6 +255,25 @@ def occlusion_caption(maps: dict[str, object]) -> str:
             )
         sentences.append(f"{name} (answer {occluded.target}, {occluded.base_prob:.0%} sure): {changed}; {furthest}.")
     return " ".join(sentences)
+
+
+def rows_read_caption(step_probs: np.ndarray, rows: int, settled: int | None) -> str:
+    """The RNN's guess after `rows` rows, and from which row its final answer stays on top."""
+    probs, total = step_probs[rows - 1], len(step_probs)
+    final = int(step_probs[-1].argmax())
+    when = (
+        f"Its final answer, {final}, is on top from row {settled} on."
+        if settled
+        else "It only settles on its answer at the very last row."
+    )
+    return f"After {rows} of {total} rows the RNN's best guess is **{int(probs.argmax())}** ({probs.max():.0%}). {when}"
+
+
+def row_memory_caption(hidden: np.ndarray) -> str:
+    return (
+        f"Each column is the RNN's memory after one more row: {hidden.shape[1]} numbers that must summarise "
+        "everything above the line. Rows it has not read yet are faded. " + hidden_caption(hidden, step="row")
+    )
 
 
 def _recorded(manifest: dict, key: str, fmt: str) -> str:

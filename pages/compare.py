@@ -8,7 +8,6 @@ from streamlit_drawable_canvas import st_canvas
 from figures import compare as fig
 from figures import digits as digit_fig
 from figures import measured
-from figures import speller as spell_fig
 from figures import text as text_fig
 from models.checkpoint import WeightsError
 from models.compare import compare_digit, compare_text
@@ -120,24 +119,12 @@ def digits_view() -> None:
             key="compare_rows",
             help="Drag to replay the RNN's reading: it sees the rows above the line, nothing below.",
         )
-        probs = result.rnn.step_probs[rows - 1]
         image_col, lines_col = st.columns([1, 2])
         charts.show(fig.rows_read_image(result.steps.final, rows), "compare_rows_image", container=image_col)
         charts.show(fig.step_probability_lines(result.rnn.step_probs, rows), "compare_lines", container=lines_col)
-        st.caption(
-            f"After {rows} of {total_rows} rows the RNN's best guess is **{int(probs.argmax())}** ({probs.max():.0%}). "
-            + (
-                f"Its final answer, {result.rnn.prediction}, is on top from row {settled} on."
-                if settled
-                else "It only settles on its answer at the very last row."
-            )
-        )
+        st.caption(fig.rows_read_caption(result.rnn.step_probs, rows, settled))
         charts.show(
-            fig.row_hidden_heatmap(result.rnn.hidden, rows),
-            "compare_hidden",
-            f"Each column is the RNN's memory after one more row: {result.rnn.hidden.shape[1]} numbers that must "
-            "summarise everything above the line. Rows it has not read yet are faded. "
-            + spell_fig.hidden_caption(result.rnn.hidden, step="row"),
+            fig.row_hidden_heatmap(result.rnn.hidden, rows), "compare_hidden", fig.row_memory_caption(result.rnn.hidden)
         )
 
     reading_section()
@@ -177,27 +164,23 @@ def digits_view() -> None:
     if robustness is None:
         st.warning("weights/robustness.json is missing: run `python -m training.robustness`.")
         return
-    curves = list(robustness["models"]["cnn"]["curves"])
-    names = {
-        "shift_x": "Horizontal shift",
-        "shift_y": "Vertical shift",
-        "rotate": "Rotation",
-        "occlude_top": "Rows hidden from the top",
-        "occlude_bottom": "Rows hidden from the bottom",
-    }
-    curve = st.segmented_control(
-        "Perturbation", curves, default=curves[0], format_func=lambda c: names.get(c, c), key="compare_curve",
-        required=True,
-    )  # fmt: skip
-    charts.show(
-        measured.robustness_figure(robustness, curve),
-        "compare_robustness",
-        measured.robustness_caption(robustness, curve) + f" Command: `{robustness['command']}`.",
-    )
-    tilts = {
-        name: m["training"]["augment"]["max_rotation_deg"] for name, m in (("cnn", cnn_manifest), ("rnn", rnn_manifest))
-    }
-    st.markdown("**What to notice.** " + measured.robustness_note(robustness, curve, tilts))
+    manifests = {"cnn": cnn_manifest, "rnn": rnn_manifest}
+
+    @st.fragment
+    def robustness_section() -> None:
+        curves = list(robustness["models"]["cnn"]["curves"])
+        curve = st.segmented_control(
+            "Perturbation", curves, default=curves[0], format_func=measured.curve_label, key="compare_curve",
+            required=True,
+        )  # fmt: skip
+        charts.show(
+            measured.robustness_figure(robustness, curve),
+            "compare_robustness",
+            measured.robustness_caption(robustness, curve) + f" Command: `{robustness['command']}`.",
+        )
+        st.markdown("**What to notice.** " + measured.robustness_note(robustness, curve, manifests))
+
+    robustness_section()
 
 
 # ================================================================ text

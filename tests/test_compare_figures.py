@@ -131,6 +131,11 @@ def test_the_committed_speed_note_never_prints_a_negative_change():
     assert "by -" not in note
 
 
+def _tilts(cnn: float, rnn: float) -> dict[str, dict]:
+    """Manifests that hold only what the note reads: each model's largest training rotation."""
+    return {name: {"training": {"augment": {"max_rotation_deg": deg}}} for name, deg in (("cnn", cnn), ("rnn", rnn))}
+
+
 def _robustness() -> dict:
     return json.loads((checkpoint.WEIGHTS_DIR / "robustness.json").read_text())
 
@@ -139,7 +144,7 @@ def _robustness() -> dict:
 def test_each_robustness_explanation_holds_on_the_committed_curves(curve):
     from figures.measured import ROBUSTNESS_CLAIMS, robustness_note
 
-    note = robustness_note(_robustness(), curve, {"cnn": 12.0, "rnn": 12.0})
+    note = robustness_note(_robustness(), curve, _tilts(12.0, 12.0))
     assert note.startswith(ROBUSTNESS_CLAIMS[curve].why[:40])
     assert "do not show" not in note
 
@@ -150,7 +155,7 @@ def test_a_robustness_explanation_the_numbers_contradict_is_not_shown():
     results = _robustness()
     # Swap the two models: the RNN now holds up sideways and the CNN falls.
     results["models"]["cnn"], results["models"]["rnn"] = results["models"]["rnn"], results["models"]["cnn"]
-    note = robustness_note(results, "shift_x", {"cnn": 12.0, "rnn": 12.0})
+    note = robustness_note(results, "shift_x", _tilts(12.0, 12.0))
     assert ROBUSTNESS_CLAIMS["shift_x"].why[:40] not in note and "do not show" in note
     assert "points higher at -8 px" in note and "-8 px" in note
 
@@ -158,9 +163,9 @@ def test_a_robustness_explanation_the_numbers_contradict_is_not_shown():
 def test_the_rotation_note_names_each_models_training_tilt():
     from figures.measured import robustness_note
 
-    same = robustness_note(_robustness(), "rotate", {"cnn": 12.0, "rnn": 12.0})
+    same = robustness_note(_robustness(), "rotate", _tilts(12.0, 12.0))
     assert "tilted by at most 12° in training" in same
-    different = robustness_note(_robustness(), "rotate", {"cnn": 10.0, "rnn": 15.0})
+    different = robustness_note(_robustness(), "rotate", _tilts(10.0, 15.0))
     assert "10° (CNN) and 15° (RNN)" in different
 
 
@@ -189,3 +194,15 @@ def test_the_timing_caption_counts_the_runs_it_took():
     caption = fig.digit_models_caption(manifests, timing_runs=4)
     assert "the 10,000 MNIST test images" in caption and "the median of 4 runs" in caption
     assert "`python -m training.evaluate digits`" in caption
+
+
+def test_the_rows_read_caption_follows_the_reading():
+    step_probs = np.full((4, 10), 0.05)
+    step_probs[:2, 3] = 0.55  # a 3 for two rows, then a 7
+    step_probs[2:, 7] = 0.55
+    assert fig.rows_read_caption(step_probs, 1, 3).startswith("After 1 of 4 rows the RNN's best guess is **3** (55%)")
+    assert "Its final answer, 7, is on top from row 3 on." in fig.rows_read_caption(step_probs, 4, 3)
+    assert "only settles on its answer at the very last row" in fig.rows_read_caption(step_probs, 4, None)
+    assert "4 rows" in fig.row_memory_caption(np.zeros((4, 6))) and "6 numbers" in fig.row_memory_caption(
+        np.zeros((4, 6))
+    )
