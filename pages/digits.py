@@ -7,6 +7,7 @@ from streamlit_drawable_canvas import st_canvas
 from figures import digits as fig
 from models.checkpoint import WeightsError
 from models.digits import EmptyDrawingError, analyse, conv_step, predict
+from models.preprocess import BOX_SIZE, MNIST_SIZE
 from ui import charts, layout, resources
 from ui.inputs import CANVAS_SIZE, DigitSource
 from ui.navigation import ensure_app_navigation
@@ -113,11 +114,11 @@ if result is not None:
     steps = result.steps
 
     # ------------------------------------------------------------ preprocessing
-    st.header("1 · From your drawing to MNIST's 28×28")
+    st.header(f"1 · From your drawing to MNIST's {MNIST_SIZE}×{MNIST_SIZE}")
     st.caption(
-        "MNIST digits were cropped, scaled to fit a 20×20 box keeping their shape, and centred by their centre of "
-        "mass in 28×28. Your drawing gets the same treatment, plus one step MNIST did not need: the stroke is made "
-        "about as thick, relative to the digit, as MNIST's pens were."
+        f"MNIST digits were cropped, scaled to fit a {BOX_SIZE}×{BOX_SIZE} box keeping their shape, and centred by "
+        f"their centre of mass in {MNIST_SIZE}×{MNIST_SIZE}. Your drawing gets the same treatment, plus one step "
+        "MNIST did not need: the stroke is made about as thick, relative to the digit, as MNIST's pens were."
     )
     steps_col, grid_col = st.columns([3, 1.4], vertical_alignment="center")
     captions, step_pictures = zip(*fig.step_images(steps), strict=True)
@@ -185,8 +186,9 @@ if result is not None:
     def conv_step_section(image28: np.ndarray, conv1_pre: np.ndarray, weights: np.ndarray, biases: np.ndarray) -> None:
         c1, c2, c3 = st.columns(3)
         channel = c1.number_input("Filter", 0, len(weights) - 1, 0, key="digits_step_filter")
-        row = c2.slider("Row", 0, 27, 14, key="digits_step_row")
-        col = c3.slider("Column", 0, 27, 14, key="digits_step_col")
+        height, width = conv1_pre.shape[1:]
+        row = c2.slider("Row", 0, height - 1, height // 2, key="digits_step_row")
+        col = c3.slider("Column", 0, width - 1, width // 2, key="digits_step_col")
         step = conv_step(image28, weights[channel], biases[channel], row, col)
         st.latex(fig.conv_step_latex(step["patch"], weights[channel], step["product"]))
         st.latex(fig.conv_sum_latex(step["sum"], float(biases[channel])))
@@ -212,8 +214,9 @@ if result is not None:
             sweep_col,
         )
         st.caption(
-            "The same 3×3 filter visits every position (zero-padded at the border): move the row and column to sweep "
-            "it across the image and watch the feature map fill in, in reading order."
+            f"The same {len(weights[channel])}×{len(weights[channel])} filter visits every position (zero-padded at "
+            "the border): move the row and column to sweep it across the image and watch the feature map fill in, "
+            "in reading order."
         )
 
     conv_step_section(steps.final, analysis.conv1_pre, analysis.conv1_weight, analysis.conv1_bias)

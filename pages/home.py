@@ -1,16 +1,21 @@
 import streamlit as st
 
+from models.preprocess import MNIST_SIZE
+from ui import resources
 from ui.navigation import ensure_app_navigation
 
 ensure_app_navigation()
 
 st.title("CNN vs RNN, live")
+cnn_manifest = resources.measured_json("cnn.json") or {}
+kernel = cnn_manifest.get("config", {}).get("kernel_size")
+window = f"fixed {kernel}×{kernel} window" if kernel else "small fixed window"
 st.markdown(
-    """
+    f"""
 See how two kinds of neural network work, on real models trained on real data.
 
 - A **convolutional network (CNN)** slides small filters over an image. Each filter looks at a
-  fixed 3×3 window at a time and lights up where its pattern appears; layer by layer, simple
+  {window} at a time and lights up where its pattern appears; layer by layer, simple
   edges become strokes, and strokes become digits.
 - A **recurrent network (RNN)** reads a sequence one step at a time and carries a memory of what
   it has read so far: the right tool for text, where a word's meaning depends on its neighbours.
@@ -20,7 +25,7 @@ See how two kinds of neural network work, on real models trained on real data.
 st.subheader("Pages")
 st.page_link("pages/digits.py", label="Draw a digit → CNN", icon="✏️")
 st.caption(
-    "Draw a digit and watch it become an MNIST-style 28×28 image; see the CNN's filters, every "
+    f"Draw a digit and watch it become an MNIST-style {MNIST_SIZE}×{MNIST_SIZE} image; see the CNN's filters, every "
     "layer's feature maps, one convolution step spelled out, and how training shaped the filters."
 )
 st.page_link("pages/text.py", label="Type text → RNN", icon="⌨️")
