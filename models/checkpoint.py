@@ -11,8 +11,9 @@ import dataclasses
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 import torch.nn as nn
@@ -38,10 +39,26 @@ def paths(name: str, weights_dir: Path | None = None) -> tuple[Path, Path]:
     return folder / f"{name}.pt", folder / f"{name}.json"
 
 
-def _atomic_write(path: Path, write) -> None:
+def count_parameters(model: nn.Module) -> int:
+    """The number the manifests record as "parameters" (buffers such as the speller's tables not included)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Call `write` on a new file beside `path`, then rename it onto `path`, so that a reader or a
+    killed run sees the old file or the new one, never half of one. The temporary name is unique,
+    so two writers of the same file never write into one temporary file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=path.suffix, delete=False) as tmp:
-        write(tmp)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp", delete=False) as tmp:
+        try:
+            write(tmp)
+        except BaseException:
+            tmp.close()
+            os.unlink(tmp.name)
+            raise
+    # NamedTemporaryFile creates the file private (0600); give it the mode a plain write would.
+    os.chmod(tmp.name, 0o644)
     os.replace(tmp.name, path)
 
 
@@ -52,9 +69,9 @@ def save(
     embedding); load_state_dict copies them back into the float32 parameters."""
     weights_path, manifest_path = paths(name, weights_dir)
     state = {key: value.half() if key in half else value for key, value in model.state_dict().items()}
-    _atomic_write(weights_path, lambda fh: torch.save(state, fh))
+    atomic_write(weights_path, lambda fh: torch.save(state, fh))
     full = {"name": name, "config": dataclasses.asdict(config), **manifest}
-    _atomic_write(manifest_path, lambda fh: fh.write(json.dumps(full, indent=2, sort_keys=False).encode() + b"\n"))
+    atomic_write(manifest_path, lambda fh: fh.write(json.dumps(full, indent=2, sort_keys=False).encode() + b"\n"))
 
 
 def read_manifest(name: str, weights_dir: Path | None = None) -> dict:

@@ -338,12 +338,8 @@ def vocab_path(name: str, weights_dir: Path | None = None) -> Path:
 
 def save_vocab(name: str, vocab: Vocab, weights_dir: Path | None = None) -> str:
     """Write weights/<name>_vocab.json (plain JSON: safe to load); returns its sha256."""
-    path = vocab_path(name, weights_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
     raw = vocab.to_json().encode("utf-8")
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(raw)
-    tmp.replace(path)
+    checkpoint.atomic_write(vocab_path(name, weights_dir), lambda fh: fh.write(raw))
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -14,15 +14,14 @@ from __future__ import annotations
 import argparse
 import gzip
 import io
-import os
 import struct
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from models.checkpoint import atomic_write
 from training.downloads import DownloadError, pinned_download
 from training.hashes import arrays_sha256
 from training.paths import CACHE_DIR, PROJECT_ROOT
@@ -114,11 +113,8 @@ def read_idx_folder(folder: Path) -> dict[str, np.ndarray]:
 def write_npz(arrays: dict[str, np.ndarray], npz: Path) -> None:
     check_class_counts(arrays["y_train"], TRAIN_CLASS_COUNTS, "train")
     check_class_counts(arrays["y_test"], TEST_CLASS_COUNTS, "test")
-    npz.parent.mkdir(parents=True, exist_ok=True)
-    # Write beside the target, then rename, so a killed run never leaves half a cache.
-    with tempfile.NamedTemporaryFile(dir=npz.parent, suffix=".npz", delete=False) as tmp:
-        np.savez_compressed(tmp, **arrays)
-    os.replace(tmp.name, npz)
+    # A killed run never leaves half a cache.
+    atomic_write(npz, lambda fh: np.savez_compressed(fh, **arrays))
 
 
 def fetch(npz: Path = DEFAULT_NPZ, idx_folder: Path | None = None) -> Path:
