@@ -33,7 +33,7 @@ import torch.nn as nn
 from models import checkpoint
 from models.crf import CRF
 from models.tagging import chunks, to_iob2
-from models.tokenizer import Token, sentences, tokenize
+from models.tokenizer import Token, letter_case, sentences, tokenize
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
 # IOBES also marks an entity's last token (E-) and one-token entities (S-), so the CRF can learn
@@ -79,6 +79,10 @@ class NERConfig:
         return self.word_dim + self.char_filters + self.case_dim
 
 
+# letter_case's names for the classes CASES calls otherwise (a lone capital, "A", is "capitalised": init_cap).
+_CASE_NAMES = {"lower": "lower", "upper": "all_caps", "capitalised": "init_cap", "mixed": "mixed"}
+
+
 def casing(token: str) -> int:
     """Index into CASES of a token's shape."""
     if not any(c.isalnum() for c in token):
@@ -88,13 +92,7 @@ def casing(token: str) -> int:
     cased = [c for c in token if c.isupper() or c.islower()]
     if not cased:
         return CASES.index("other")  # scripts without case: Arabic, Hebrew, Chinese ...
-    if all(c.islower() for c in cased):
-        return CASES.index("lower")
-    if all(c.isupper() for c in cased):
-        return CASES.index("all_caps" if len(cased) > 1 else "init_cap")
-    if cased[0].isupper() and all(c.islower() for c in cased[1:]):
-        return CASES.index("init_cap")
-    return CASES.index("mixed")
+    return CASES.index(_CASE_NAMES[letter_case(cased)])
 
 
 def word_key(token: str) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Longest sentence fed to the tagger in one piece: a 100,000-character text with no full
@@ -29,7 +30,10 @@ ABBREVIATIONS = frozenset(
     Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
     Ala Ariz Ark Calif Colo Conn Fla Ill Kan Ky Md Mich Minn Neb Nev Okla Tenn Tex Wis Wyo""".split()
 )
-CLITICS = frozenset(["s", "re", "ve", "ll", "d", "m"])  # after an apostrophe: split off ('s, 're, ...)
+# What follows the apostrophe of a clitic that CoNLL splits off as a token of its own ('s, 're, ...); n't is
+# matched apart (_split_word), as its apostrophe is not where the split falls. The speller's CLITIC_ENDINGS
+# (models/speller/text.py) differ on purpose: it keeps such words whole and strips whole endings for lookup.
+CLITICS_AFTER_APOSTROPHE = frozenset(["s", "re", "ve", "ll", "d", "m"])
 APOSTROPHES = "'\u2019"
 SENTENCE_END = frozenset([".", "!", "?", "...", "\u2026"])
 CLOSERS = frozenset(["'", '"', ")", "]", "}", "\u201d", "\u2019", "\u00bb"])
@@ -90,7 +94,7 @@ def _split_word(word: str, start: int) -> list[tuple[int, int]]:
     if len(word) > 3 and lower[-3] == "n" and lower[-2] in APOSTROPHES and lower[-1] == "t":
         return [(start, end - 3), (end - 3, end)]
     cut = max(word.rfind(a) for a in APOSTROPHES)
-    if cut > 0 and lower[cut + 1 :] in CLITICS:
+    if cut > 0 and lower[cut + 1 :] in CLITICS_AFTER_APOSTROPHE:
         return [(start, start + cut), (start + cut, end)]
     return [(start, end)]
 
@@ -139,6 +143,18 @@ def tokenize(text: str, max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> list[
         tokens.append(Token(token, start, end, sentence))
         length += 1
     return tokens
+
+
+def letter_case(letters: Sequence[str]) -> str:
+    """The case of a word's letters: lower, upper (two or more capitals), capitalised (one capital, then
+    lower case) or mixed. Both the tagger's casing feature and the speller's restoring of case read it."""
+    if all(ch.islower() for ch in letters):
+        return "lower"
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return "upper"
+    if letters[0].isupper() and all(ch.islower() for ch in letters[1:]):
+        return "capitalised"
+    return "mixed"
 
 
 def sentences(tokens: list[Token]) -> list[list[Token]]:

@@ -12,15 +12,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from models.speller.alphabet import normalise_apostrophes
+from models.tokenizer import APOSTROPHES, letter_case
 
 _URL = r"(?:https?://|ftp://|www\.)[^\s<>\"]+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|fr|info)\b\S*"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-_WORD = r"[^\W_]+(?:['\u2019][^\W_]+)*"  # letters and digits, with apostrophes inside (don't, O'Neill)
+_WORD = rf"[^\W_]+(?:[{APOSTROPHES}][^\W_]+)*"  # letters and digits, with apostrophes inside (don't, O'Neill)
 _TOKEN = re.compile(rf"(?P<email>{_EMAIL})|(?P<url>{_URL})|(?P<word>{_WORD})|(?P<mark>[^\w\s])", re.IGNORECASE)
-LATIN_WORD = re.compile(r"[A-Za-z]+(?:['\u2019][A-Za-z]+)*")
+LATIN_WORD = re.compile(rf"[A-Za-z]+(?:[{APOSTROPHES}][A-Za-z]+)*")
 SENTENCE_END = frozenset(".!?")
-# Endings after an apostrophe that join two words: do+n't, it+'s, we+'re, I+'ve, she+'ll, he+'d, I+'m.
-CLITICS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m", "'")
+# Whole endings, apostrophe included, that join a word to a dictionary stem: do+n't, it+'s, we+'re, I+'ve,
+# she+'ll, he+'d, I+'m, and the plural possessive's bare apostrophe (the students'), tried in this order. Unlike
+# the tagger's CLITICS_AFTER_APOSTROPHE (models/tokenizer.py), which it splits off as tokens, the speller keeps
+# the word whole (one token, one check) and strips the ending only to look the stem up.
+CLITIC_ENDINGS = ("n't", "'s", "'re", "'ve", "'ll", "'d", "'m", "'")
 # Stems that change before n't: can't, won't, shan't, ain't.
 NOT_STEMS = frozenset({"ca", "wo", "sha", "ai"})
 # All-capital tokens this short that are not words are taken for acronyms (NASA, UNESCO).
@@ -85,14 +89,8 @@ def sentences(found: Sequence[Token]) -> list[list[int]]:
 
 
 def casing(token: str) -> str:
-    letters = [ch for ch in token if ch.isalpha()]
-    if all(ch.islower() for ch in letters):
-        return "lower"
-    if len(letters) > 1 and all(ch.isupper() for ch in letters):
-        return "upper"
-    if letters[0].isupper() and all(ch.islower() for ch in letters[1:]):
-        return "capitalised"
-    return "mixed"
+    """The case of the token's letters (see letter_case), which apply_case restores on a correction."""
+    return letter_case([ch for ch in token if ch.isalpha()])
 
 
 def apply_case(word: str, case: str) -> str:
@@ -107,7 +105,7 @@ def known_with_clitic(known: Callable[[str], bool], lowered: str) -> bool:
     """A dictionary word, or one with a clitic whose stem is (don't, Kwame's)."""
     if known(lowered):
         return True
-    for clitic in CLITICS:
+    for clitic in CLITIC_ENDINGS:
         if lowered.endswith(clitic) and len(lowered) > len(clitic):
             stem = lowered[: -len(clitic)]
             if known(stem) or (clitic == "n't" and stem in NOT_STEMS):
@@ -116,7 +114,7 @@ def known_with_clitic(known: Callable[[str], bool], lowered: str) -> bool:
 
 
 def split_clitic(lowered: str) -> tuple[str, str]:
-    for clitic in CLITICS:
+    for clitic in CLITIC_ENDINGS:
         if lowered.endswith(clitic) and len(lowered) > len(clitic) + 1:
             return lowered[: -len(clitic)], clitic
     return lowered, ""
