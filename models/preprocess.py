@@ -11,7 +11,7 @@ Every step's image is returned, so the page can show the whole pipeline.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -51,7 +51,6 @@ class PreprocessSteps:
     scaled: np.ndarray  # (h'', w'') fitted into BOX_SIZE x BOX_SIZE, aspect ratio kept
     centre_of_mass: tuple[float, float]  # (row, col) of the scaled digit
     final: np.ndarray  # (28, 28) float32, ready for the model
-    notes: list[str] = field(default_factory=list)
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -189,7 +188,6 @@ def preprocess(image: np.ndarray, normalise_stroke: bool = True) -> PreprocessSt
         raise EmptyDrawingError("too little ink to be a digit")
     top, left, bottom, right = bbox
     cropped = gray[top:bottom, left:right]
-    notes = []
 
     work = fit_into(cropped, WORK_SIZE)
     margin = WORK_SIZE // 4
@@ -206,7 +204,6 @@ def preprocess(image: np.ndarray, normalise_stroke: bool = True) -> PreprocessSt
         adjusted = morph(work, radius)
         if ink_bbox(adjusted) is None:  # thinning erased the digit: keep the original
             radius, adjusted = 0, work
-        notes.append("stroke thickened" if radius > 0 else "stroke thinned")
     else:
         adjusted = work
     adj_bbox = ink_bbox(adjusted, threshold=0.05) or (0, 0, *adjusted.shape)
@@ -224,10 +221,4 @@ def preprocess(image: np.ndarray, normalise_stroke: bool = True) -> PreprocessSt
         scaled=scaled,
         centre_of_mass=centre_of_mass(scaled),
         final=final.astype(np.float32),
-        notes=notes,
     )
-
-
-def to_mnist(image: np.ndarray) -> np.ndarray:
-    """The 28x28 float32 image only."""
-    return preprocess(image).final

@@ -54,16 +54,3 @@ def sound_table(words: Sequence[str], sounds: dict[str, list[str]]) -> tuple[np.
         for j, sound in enumerate(sounds.get(word, [])[:SOUNDS_PER_WORD]):
             table[i, j] = numbers.setdefault(sound, len(numbers))
     return table, {"words_with_a_pronunciation": int((table[:, 0] >= 0).sum()), "pronunciations": len(numbers)}
-
-
-def homophone_groups(words: Sequence[str], table: np.ndarray) -> dict[str, list[str]]:
-    """word -> the other words that share a pronunciation with it."""
-    by_sound: dict[int, list[int]] = {}
-    for i, row in enumerate(table):
-        for number in row[row >= 0]:
-            by_sound.setdefault(int(number), []).append(i)
-    groups: dict[str, set[str]] = {}
-    for members in by_sound.values():
-        for i in members:
-            groups.setdefault(words[i], set()).update(words[j] for j in members if j != i)
-    return {word: sorted(others) for word, others in groups.items() if others}

@@ -46,15 +46,6 @@ def segment_code(text: str) -> int:
     raise ValueError(f"segments have at most two symbols, not {text!r}")
 
 
-def segment_text(code: int) -> str:
-    if code == 0:
-        return ""
-    if code <= VOCAB_SIZE:
-        return SYMBOLS[code - 1]
-    first, second = divmod(code - 1 - VOCAB_SIZE, VOCAB_SIZE)
-    return SYMBOLS[first] + SYMBOLS[second]
-
-
 def pad_codes(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Words -> (K, N) uint8 codes with markers, PAD-padded, and (K,) lengths with markers."""
     encoded = [encode(word) for word in words]
