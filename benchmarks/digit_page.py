@@ -37,16 +37,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script, the repo's packages are not on the path
 
 from tests.browser import (  # noqa: E402
-    CANVAS_SIZE,
     chromium_available,
     clear_canvas,
     digit_strokes,
     draw_strokes,
     launch_browser,
-    render_strokes,
     streamlit_server,
     wait_for_idle_script,
 )
+from tests.drawing import render_pixels  # noqa: E402
+from ui.inputs import CANVAS_SIZE  # noqa: E402
 
 SERVER_TARGET_MS = 30.0
 BROWSER_TARGET_MS = 450.0
@@ -79,11 +79,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def jittered_drawing(digit: str, rng: np.random.Generator) -> np.ndarray:
     """The digit's strokes, shifted and wobbled a few pixels, so no two runs see the same image."""
-    offset = tuple(rng.uniform(-8, 8, size=2))
+    dx, dy = rng.uniform(-8, 8, size=2)
     strokes = [
-        [(x + rng.uniform(-2, 2), y + rng.uniform(-2, 2)) for x, y in stroke] for stroke in digit_strokes()[digit]
+        [(x + rng.uniform(-2, 2) + dx, y + rng.uniform(-2, 2) + dy) for x, y in stroke]
+        for stroke in digit_strokes()[digit]
     ]
-    return render_strokes(strokes, width=STROKE_WIDTH, offset=offset, size=CANVAS_SIZE)
+    return render_pixels(strokes, size=(CANVAS_SIZE, CANVAS_SIZE), width=STROKE_WIDTH)
 
 
 def summarise(times_s: list[float]) -> dict:

@@ -42,13 +42,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script
 
 from tests.browser import (  # noqa: E402
-    CANVAS_SIZE,
     CHROMIUM,
     CHROMIUM_ARGS,
     chromium_available,
     digit_strokes,
     streamlit_server,
 )
+from ui.inputs import CANVAS_SIZE  # noqa: E402
 
 TIMEOUT_MS = 120_000
 DIGITS = ("7", "1", "0", "4")

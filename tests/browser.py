@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ui.inputs import CANVAS_SIZE
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CANVAS_SIZE = 280
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -204,29 +205,6 @@ def digit_strokes() -> dict[str, list[list[Point]]]:
         "0": [_ellipse(140, 140, 55, 85)],
         "4": [[(120, 50), (90, 160), (190, 160)], [(165, 90), (160, 230)]],
     }
-
-
-def render_strokes(
-    strokes: Sequence[Stroke], width: int = 18, offset: Point = (0.0, 0.0), size: int = CANVAS_SIZE
-) -> np.ndarray:
-    """What the canvas sends back for these strokes: (size, size, 4) RGBA uint8, white ink on
-    opaque black, with round caps and joins like the freehand brush."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("L", (size, size), 0)
-    draw = ImageDraw.Draw(image)
-    radius = width / 2
-    dx, dy = offset
-    for stroke in strokes:
-        points = [(x + dx, y + dy) for x, y in stroke]
-        draw.line(points, fill=255, width=width, joint="curve")
-        for x, y in (points[0], points[-1]):
-            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    ink = np.asarray(image)
-    rgba = np.empty((size, size, 4), dtype=np.uint8)
-    rgba[..., :3] = ink[..., None]
-    rgba[..., 3] = 255
-    return rgba
 
 
 def skip_or_fail(reason: str) -> None:
