@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.speller.checks import SpellingCorrector, candidates
+from models.speller.checks import Check, SpellingCorrector, candidates
 from models.speller.corrector import real_word_scores, score_checks
 from models.speller.model import CONTEXT_FEATURES, KINDS, MODES
 from models.speller.reading import ContextScorer, neighbour_context, rnn_context
+from models.speller.text import Token
 from training.speller_corpus import big_txt_sentences, conll_sentences
 from training.speller_sentences import aligned_words, typo_sentences
 
@@ -64,6 +65,46 @@ class Groups:
         )
 
 
+class _GroupsBuilder:
+    """Groups collected one checked word at a time."""
+
+    def __init__(self) -> None:
+        self.features: list[np.ndarray] = []
+        self.group_ids: list[np.ndarray] = []
+        self.targets: list[int] = []
+        self.real_word: list[bool] = []
+        self.rows = 0
+
+    def add(self, features: np.ndarray, target: int, real_word: bool) -> None:
+        """One word's candidates, (K, F) features, of which row `target` is the word that was meant."""
+        self.features.append(features)
+        self.group_ids.append(np.full(len(features), len(self.targets)))
+        self.targets.append(self.rows + target)
+        self.real_word.append(real_word)
+        self.rows += len(features)
+
+    def groups(self) -> Groups:
+        return Groups(
+            np.concatenate(self.features),
+            np.concatenate(self.group_ids),
+            np.array(self.targets),
+            np.array(self.real_word, dtype=bool),
+        )
+
+
+def _scored_pairs(
+    speller: SpellingCorrector, pairs: Sequence[tuple[str, str]], desc: str, progress: bool = True, **score
+) -> Iterator[tuple[list[tuple[str, str]], list[Token], list[Check]]]:
+    """(aligned words, tokens, scored checks) of each (wrong, right) sentence pair whose words align;
+    `score` goes to score_checks (context, scorer)."""
+    for wrong, right in tqdm(pairs, desc=desc, file=sys.stderr, disable=not progress):
+        words = aligned_words(wrong, right)
+        if words is None:
+            continue
+        found, checks = score_checks(speller, wrong, **score)
+        yield words, found, checks
+
+
 def candidate_groups(
     speller: SpellingCorrector,
     pairs: Sequence[tuple[str, str]],
@@ -72,33 +113,23 @@ def candidate_groups(
     progress: bool = True,
 ) -> Groups:
     """Every checked word's candidates with their features from the words just next to it (one group a word)."""
-    features, groups, targets, real_word = [], [], [], []
-    offset = 0
-    for wrong, right in tqdm(pairs, desc="ranker features", file=sys.stderr, disable=not progress):
-        words = aligned_words(wrong, right)
-        if words is None:
-            continue
-        _, checks = score_checks(speller, wrong, context=context, scorer=scorer)
+    built = _GroupsBuilder()
+    for words, _, checks in _scored_pairs(speller, pairs, "ranker features", progress, context=context, scorer=scorer):
         for check in checks:
             target = words[check.token_index][1].lower()
             target_id = speller.word_ids.get(target[: len(target) - len(check.clitic)] if check.clitic else target)
             hit = np.flatnonzero(check.ids == target_id)
             if len(check.ids) < 2 or not len(hit):
                 continue
-            features.append(check.features)
-            groups.append(np.full(len(check.ids), len(targets)))
-            targets.append(offset + hit[0])
-            real_word.append(check.real_word)
-            offset += len(check.ids)
-    return Groups(np.concatenate(features), np.concatenate(groups), np.array(targets), np.array(real_word))
+            built.add(check.features, hit[0], check.real_word)
+    return built.groups()
 
 
 def word_groups(speller: SpellingCorrector, pairs: Sequence[tuple[str, str]], progress: bool = True) -> Groups:
     """Candidates of misspelt words on their own, no sentence around them: (typo, word) pairs whose typo is
     not a dictionary word. Their context features are all equal, so they teach the context weights nothing
     and the other weights how to rank corrections of rarer words than running text holds."""
-    features, groups, targets = [], [], []
-    offset = 0
+    built = _GroupsBuilder()
     for typo, word in tqdm(pairs, desc="word features", file=sys.stderr, disable=not progress):
         if speller.known(typo) or word not in speller.word_ids:
             continue
@@ -106,11 +137,8 @@ def word_groups(speller: SpellingCorrector, pairs: Sequence[tuple[str, str]], pr
         hit = np.flatnonzero(ids == speller.word_ids[word])
         if len(ids) < 2 or not len(hit):
             continue
-        features.append(feats)
-        groups.append(np.full(len(ids), len(targets)))
-        targets.append(offset + hit[0])
-        offset += len(ids)
-    return Groups(np.concatenate(features), np.concatenate(groups), np.array(targets), np.zeros(len(targets), bool))
+        built.add(feats, hit[0], False)
+    return built.groups()
 
 
 def fit_weights(data: Groups, feature_names: Sequence[str], l2: float, use_context: bool) -> np.ndarray:
@@ -159,11 +187,7 @@ def real_word_decisions(
     """What the corrector, as it stands, makes of every real word in the sentences (see real_word_scores)."""
     margins, typed_right, rival_right = [], [], []
     unknown_false_alarms = right_words = 0
-    for wrong, right in tqdm(pairs, desc="dev decisions", file=sys.stderr):
-        words = aligned_words(wrong, right)
-        if words is None:
-            continue
-        found, checks = score_checks(speller, wrong, context=context, scorer=scorer)
+    for words, found, checks in _scored_pairs(speller, pairs, "dev decisions", context=context, scorer=scorer):
         right_words += sum(t.kind == "word" and w.lower() == r.lower() for t, (w, r) in zip(found, words, strict=True))
         for check in checks:
             typed, meant = (text.lower() for text in words[check.token_index])
@@ -237,13 +261,10 @@ def ranker_sentences(
 
 def window_groups(speller: SpellingCorrector, pairs: Sequence[tuple[str, str]], progress: bool = True) -> Groups:
     """The real words the screen lets through, with their best rivals read in the sentence (one group each)."""
-    features, groups, targets = [], [], []
-    offset = 0
-    for wrong, right in tqdm(pairs, desc="sentence windows", file=sys.stderr, disable=not progress):
-        words = aligned_words(wrong, right)
-        if words is None:
-            continue
-        _, checks = score_checks(speller, wrong, context=True, scorer=rnn_context)
+    built = _GroupsBuilder()
+    for words, _, checks in _scored_pairs(
+        speller, pairs, "sentence windows", progress, context=True, scorer=rnn_context
+    ):
         for check in checks:
             if check.window is None:
                 continue
@@ -251,11 +272,8 @@ def window_groups(speller: SpellingCorrector, pairs: Sequence[tuple[str, str]], 
             hit = [k for k, row in enumerate(check.window.rows) if speller.words[check.ids[row]] == meant]
             if not hit:
                 continue
-            features.append(check.window.features)
-            groups.append(np.full(len(check.window.rows), len(targets)))
-            targets.append(offset + hit[0])
-            offset += len(check.window.rows)
-    return Groups(np.concatenate(features), np.concatenate(groups), np.array(targets), np.ones(len(targets), bool))
+            built.add(check.window.features, hit[0], True)
+    return built.groups()
 
 
 def choose_screen(speller: SpellingCorrector, pairs: Sequence[tuple[str, str]], recall: float) -> tuple[float, dict]:
