@@ -75,7 +75,3 @@ class DigitCNN(nn.Module):
         logits = self.classifier(self.dropout(pooled))  # (B, 10)
         maps = {"conv1": conv1, "conv2": conv2, "conv3": conv3, "conv4": conv4, "conv5": conv5}
         return DigitCNNOutput(logits=logits, conv1_pre=conv1_pre, feature_maps=maps)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -323,10 +323,6 @@ class NERTagger(nn.Module):
         return self.iob2_index[self.decode(emissions, mask)]  # (B, T)
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 # ---------------------------------------------------------------- loading
 
 

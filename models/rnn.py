@@ -86,7 +86,3 @@ class RowRNN(nn.Module):
         hidden = torch.stack(hiddens, dim=1)  # (B, steps, H)
         cell = torch.stack(cells, dim=1)  # (B, steps, H)
         return RowRNNOutput(step_logits=self.classifier(self.dropout(hidden)), hidden_states=hidden, cell_states=cell)
-
-
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 
 from models import checkpoint
-from models.cnn import DigitCNN, DigitCNNConfig, count_parameters
+from models.checkpoint import count_parameters
+from models.cnn import DigitCNN, DigitCNNConfig
 from models.digits import analyse, classify, conv_step
 
 

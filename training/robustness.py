@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 
 from models import checkpoint
+from models.checkpoint import count_parameters
 from training.hashes import arrays_sha256, sha256_file
 from training.mnist_data import DEFAULT_NPZ, fetch, load
 
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{name}: {len(labels)} images", flush=True)
         model_started = time.perf_counter()
         report["models"][name] = {
-            "parameters": int(sum(p.numel() for p in model.parameters())),
+            "parameters": count_parameters(model),
             "weights_sha256": sha256_file(weights_path),
             "curves": measure(model, images, labels, name),
             "seconds": round(time.perf_counter() - model_started, 1),

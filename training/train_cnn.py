@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from models import checkpoint
-from models.cnn import DigitCNN, DigitCNNConfig, count_parameters
+from models.checkpoint import count_parameters
+from models.cnn import DigitCNN, DigitCNNConfig
 from models.digits import classify, preprocess_batch
 from training.augment import AugmentConfig, augment
 from training.evaluate import digit_metrics

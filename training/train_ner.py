@@ -29,6 +29,7 @@ import torch
 from tqdm import tqdm
 
 from models import checkpoint
+from models.checkpoint import count_parameters
 from models.ner import (
     ENCODERS,
     NER_MODELS,
@@ -38,7 +39,6 @@ from models.ner import (
     NERConfig,
     NERTagger,
     Vocab,
-    count_parameters,
     digit_key,
     make_batch,
     predict,

@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from models import checkpoint
-from models.rnn import RowRNN, RowRNNConfig, count_parameters
+from models.checkpoint import count_parameters
+from models.rnn import RowRNN, RowRNNConfig
 from training.augment import AugmentConfig, augment
 from training.train_cnn import add_digit_training_args, digit_manifest, evaluate, mnist_splits, test_metrics
 

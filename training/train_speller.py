@@ -46,10 +46,11 @@ import numpy as np
 import torch
 
 from models import checkpoint
+from models.checkpoint import count_parameters
 from models.speller.charlm import CharLM, CharLMConfig
 from models.speller.checks import SpellingCorrector
 from models.speller.context import ContextConfig, WordVocab
-from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig, count_parameters
+from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig
 from models.speller.text import LATIN_WORD
 from training import speller_eval
 from training.hashes import sha256_file

@@ -116,10 +116,6 @@ class Speller(nn.Module):
         self.register_buffer("real_word_screen", torch.zeros(len(c.modes)))  # (modes,)
 
 
-def count_parameters(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())
-
-
 def load_model(weights_dir: Path | None = None) -> tuple[Speller, dict]:
     """(model, manifest); raises checkpoint.WeightsError with the rebuild command."""
     return checkpoint.load(SPELLER_NAME, Speller, SpellerConfig, weights_dir)
