@@ -19,10 +19,8 @@ only comparable on one machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -35,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from models import checkpoint  # noqa: E402
 from models.checkpoint import count_parameters  # noqa: E402
 from models.ner import NER_MODELS, load_tagger, make_batch, predict  # noqa: E402
+from training import runs  # noqa: E402
 from training.conll import read_split  # noqa: E402
 from training.hashes import sha256_file  # noqa: E402
 
@@ -97,35 +96,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeats", type=int, default=30, help="timed calls per median (default: 30)")
     parser.add_argument("--threads", type=int_list, default=[1, 2], help="torch thread counts (default: 1,2)")
-    parser.add_argument(
-        "--models", default=",".join(MODELS), help=f"comma-separated taggers (default: {','.join(MODELS)})"
-    )
-    parser.add_argument(
-        "--weights-dir",
-        type=Path,
-        default=None,
-        help="folder of the taggers' weights (default: weights/, or $CNNRNN_WEIGHTS)",
-    )
+    runs.add_measurement_args(parser, MODELS, "taggers", "ner_speed.json")
     parser.add_argument(
         "--data", default=None, help="folder holding conll2003/test.txt (default: $CNNRNN_DATA or ../shared/data)"
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=checkpoint.WEIGHTS_DIR / "ner_speed.json",
-        help="the JSON to write (default: weights/ner_speed.json)",
     )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = runs.model_names(args)
     sentences, data_sha = read_split("test", args.data)
     inputs = {length: token_stream(sentences, length) for length in args.lengths}
     started = time.perf_counter()
     report: dict = {
-        "command": "python benchmarks/ner_speed.py " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": runs.command("python benchmarks/ner_speed.py", argv),
         "data": "conll2003-test: sentences joined end to end, the first L tokens",
         "data_sha256": data_sha,
         "machine": {
@@ -176,8 +161,7 @@ def main(argv: list[str] | None = None) -> dict:
     report["machine"]["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     report["seconds"] = round(time.perf_counter() - started, 1)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    runs.write_report(args.out, report)
     longest = len(args.lengths) - 1
     for threads in args.threads:
         line = ", ".join(

