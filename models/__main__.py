@@ -2,6 +2,8 @@
 
 python -m models ner "Angela Merkel visited Paris."    # entities: text, label, start, end, score
 echo "some text" | python -m models ner -              # text from stdin
+python -m models ner "Angela Merkel visited Paris." --explain 1 [--model cnn]
+    # why token 1 (0-based, over the whole text) got its label: integrated gradients and occlusion, one JSON object
 
 python -m models speller "networc"                            # suggestions and next-letter distributions
 python -m models speller --text "Thanks four the help."         # flags in a sentence, read in context
@@ -24,6 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     ner.add_argument("text", help="the text to tag, or - to read it from stdin")
     ner.add_argument("--model", default="bilstm", help="which NER model (default: bilstm)")
     ner.add_argument("--tokens", action="store_true", help="print tokens, tags and offsets too (default: off)")
+    ner.add_argument(
+        "--explain",
+        type=int,
+        metavar="N",
+        help="explain token N (0-based, over the whole text) instead: integrated gradients and occlusion",
+    )
     speller = commands.add_parser("speller", help="spelling suggestions and the char-RNN's next-letter guesses")
     speller.add_argument("word", nargs="?", help="one word to correct on its own")
     speller.add_argument("--text", help="a sentence or paragraph to check, in context (- reads stdin)")
@@ -59,7 +67,15 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps({"error": str(exc)}))
             sys.exit(1)
         tagged = tag(model, text)
-        if args.tokens:
+        if args.explain is not None:
+            from models.explain import explanation_json
+
+            try:
+                print(json.dumps(explanation_json(model, tagged, args.explain), ensure_ascii=False))
+            except ValueError as exc:
+                print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+                sys.exit(1)
+        elif args.tokens:
             tokens = [
                 {"text": tok, "start": start, "end": end, "sentence": sid, "tag": t}
                 for tok, (start, end), sid, t in zip(

@@ -1,9 +1,12 @@
 """The command-line contracts: one JSON object (or list) on stdout."""
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,3 +88,32 @@ def test_evaluate_ner_cnn_contract(conll_test):  # the command reads CoNLL-2003 
     out = run_json("training.evaluate", "ner", "--model", "cnn", "--limit", "300")
     assert out["model"] == "cnn" and set(out) >= {"f1", "precision", "recall", "per_type"}
     assert 50 < out["f1"] <= 100 and out["manifest_test_f1"] > 0
+
+
+def test_models_ner_explains_one_token_with_both_views():
+    text = "Angela Merkel visited Paris. President Roosevelt spoke in Manhattan on Monday."
+    for model in ("bilstm", "cnn"):
+        tokens = run_json("models", "ner", text, "--tokens", "--model", model)["tokens"]
+        index = next(i for i, t in enumerate(tokens) if t["text"] == "Roosevelt")  # in the second sentence
+        out = run_json("models", "ner", text, "--explain", str(index), "--model", model)
+        assert out["token"] == "Roosevelt" and out["tokens"][out["position"]] == "Roosevelt"
+        assert out["tokens"][0] == "President"  # the explained token's sentence, not the whole text
+        assert len(out["integrated_gradients"]) == len(out["occlusion"]) == len(out["tokens"])
+        assert out["label"] == tokens[index]["tag"]  # the label the tagger gave it
+        assert 0 < out["prob"] <= 1 and abs(out["prob"] - math.exp(out["log_prob"])) < 1e-5
+        gap = out["log_prob"] - out["baseline_log_prob"]
+        residual = abs(sum(out["integrated_gradients"]) - gap) / abs(gap)
+        assert residual == pytest.approx(out["completeness_residual"], abs=1e-4) and residual <= 0.02
+        assert "unknown" in out["baseline"] and out["label"] in out["target"]
+        assert all(0 <= p <= 1 for p in out["occlusion"])
+
+
+def test_models_ner_explain_out_of_range_is_a_json_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "models", "ner", "Angela Merkel visited Paris.", "--explain", "9"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert json.loads(result.stdout) == {"error": "token 9 is outside the text's 5 tokens (0 to 4)"}
