@@ -7,12 +7,13 @@ from streamlit_drawable_canvas import st_canvas
 
 from figures import compare as fig
 from figures import digits as digit_fig
+from figures import explain as explain_fig
 from figures import measured
 from figures import text as text_fig
 from models.checkpoint import WeightsError
 from models.compare import compare_digit, compare_text
 from models.digits import EmptyDrawingError
-from models.ner import attribute
+from models.explain import UNKNOWN_WORD, explain
 from models.occlusion import digit_occlusion
 from ui import charts, layout, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
@@ -205,8 +206,9 @@ def text_view() -> None:
 
     result = compare_text(cnn, rnn, text)
     radius = result.window_radius
-    st.html(text_fig.legend_html())
-    cnn_col, rnn_col = st.columns(2)
+    entities = st.container(key="compare_entities")  # the presentation steps scroll to it
+    entities.html(text_fig.legend_html())
+    cnn_col, rnn_col = entities.columns(2)
     with cnn_col:
         st.markdown(f"**CNN tagger** · sees {radius} words each side · {result.cnn_ms:.1f} ms")
         st.html(text_fig.entity_html(text, result.cnn.entities))
@@ -235,24 +237,36 @@ def text_view() -> None:
     tokens = [tokens_all[i] for i in sentence]
     st.html(fig.label_diff_html(tokens, [result.cnn.tags[i] for i in sentence], [result.rnn.tags[i] for i in sentence]))
     position = chosen - first
-    cnn_explained = attribute(cnn, tokens, position, result.cnn.tags[chosen])
-    rnn_explained = attribute(rnn, tokens, position, result.rnn.tags[chosen])
+    # Each model explains its own label for the token: the two may differ.
+    cnn_explained = explain(cnn, tokens, position, result.cnn.tags[chosen])
+    rnn_explained = explain(rnn, tokens, position, result.rnn.tags[chosen])
+    cnn_ig, rnn_ig = cnn_explained.integrated_gradients, rnn_explained.integrated_gradients  # (T,) each
+    cnn_change = cnn_explained.occlusion - cnn_explained.probability  # (T,): p without the word − p
+    rnn_change = rnn_explained.occlusion - rnn_explained.probability
     charts.show(
-        fig.receptive_field_bars(tokens, cnn_explained.scores, rnn_explained.scores, position, radius), "compare_reach"
+        fig.receptive_field_bars(tokens, cnn_ig, rnn_ig, position, radius, view="integrated_gradients"),
+        "compare_ig",
+        f"Integrated gradients of each model's log-probability for its label, from a baseline with every word "
+        f"replaced by {UNKNOWN_WORD}; each model scaled to its largest attribution.",
     )
-    reach = fig.reach_summary(cnn_explained.scores, rnn_explained.scores, position, radius)
-    outside = (
-        f"{reach['words_outside']} words of this sentence lie outside the CNN's window: their influence on the CNN "
-        f"is exactly {reach['cnn_outside_total']:g}, while they carry {reach['rnn_outside_share']:.0%} of the "
-        "BiLSTM's."
-        if reach["words_outside"]
-        else "The whole sentence fits inside the CNN's window here: pick a longer one to see the difference."
-    )
-    st.caption(
-        f"Gradient × input for “{tokens[position]}”: the CNN labels it {cnn_explained.tag} "
-        f"({cnn_explained.probability:.0%}), the BiLSTM {rnn_explained.tag} ({rnn_explained.probability:.0%}). "
-        f"The CNN's influence reaches {reach['cnn_farthest']} words away, the BiLSTM's {reach['rnn_farthest']}. "
-        + outside
+    summaries = {
+        name: {
+            "label": e.label,
+            "probability": e.probability,
+            "completeness": explain_fig.residual_words(e.attribution_sum, e.log_prob, e.baseline_log_prob),
+        }
+        for name, e in (("cnn", cnn_explained), ("rnn", rnn_explained))
+    }
+    charts.show(
+        fig.receptive_field_bars(tokens, cnn_change, rnn_change, position, radius, view="occlusion"),
+        "compare_occlusion",
+        fig.reach_caption(
+            tokens[position],
+            summaries["cnn"],
+            summaries["rnn"],
+            fig.reach_summary(cnn_ig, rnn_ig, position, radius),
+            fig.reach_summary(cnn_change, rnn_change, position, radius),
+        ),
     )
     st.markdown(
         "**What to notice.** The convolutional tagger decides each word's label from a fixed window of "

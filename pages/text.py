@@ -4,10 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from figures import explain as explain_fig
 from figures import speller as spell_fig
 from figures import text as fig
 from models.checkpoint import WeightsError
-from models.ner import attribute, tag
+from models.explain import explain_token
+from models.ner import tag
 from models.speller import changed_by_context, correct_text, expectations, next_letter_distributions
 from ui import charts, resources, url_state
 from ui.examples import ROOSEVELT, TEXT_PRESETS
@@ -63,7 +65,7 @@ if not text.strip():
 tagged = tag(model, text)
 
 st.header("1 · The entities it found")
-st.html(fig.legend_html() + fig.entity_html(tagged.text, tagged.entities))
+st.container(key="text_entity_view").html(fig.legend_html() + fig.entity_html(tagged.text, tagged.entities))
 if tagged.entities:
     table = pd.DataFrame(tagged.entities)[["text", "label", "score", "start", "end"]]
     st.dataframe(
@@ -92,7 +94,6 @@ chosen = st.selectbox(
     on_change=url_state.remember("text_token"),
 )
 sentence = [i for i, s in enumerate(tagged.sentence_ids) if s == tagged.sentence_ids[chosen]]
-first = sentence[0]
 tokens = [tagged.tokens[i] for i in sentence]
 charts.show(
     fig.tag_probability_heatmap(tokens, tagged.marginals[sentence], tagged.tag_names),
@@ -100,13 +101,32 @@ charts.show(
     fig.marginals_caption(tokens, tagged.marginals[sentence], tagged.tag_names),
 )
 label = tagged.tags[chosen]
-explained = attribute(model, tokens, chosen - first, label)
+explained = explain_token(model, tagged, chosen)
+position = explained.position
+st.subheader("Why this label?")
+st.caption(
+    f"Two views of why “{tokens[position]}” is {label} ({explained.probability:.1%}). Explained: "
+    f"{explained.target}. Baseline: {explained.baseline}."
+)
 charts.show(
-    fig.attribution_bars(tokens, explained.scores, chosen - first, label, explained.probability),
-    "text_attribution",
-    fig.attribution_caption(tokens, explained.scores, chosen - first)
-    + " Gradient × input: how much each word's embedding raises (red) or lowers (blue) the log-probability of the "
-    "chosen token's label. The BiLSTM reads the whole sentence, so words far away can matter.",
+    explain_fig.integrated_gradients_bars(tokens, explained.parts, position, label, explained.probability),
+    "text_integrated_gradients",
+    explain_fig.integrated_gradients_caption(tokens, explained.integrated_gradients, position, label)
+    + " Integrated gradients share out the difference between the sentence and the baseline among the words, "
+    "each split into its word vector, its spelling and its capitalisation: up raises the log-probability of the "
+    "label, down lowers it.",
+)
+st.caption(
+    explain_fig.completeness_caption(
+        explained.attribution_sum, explained.log_prob, explained.baseline_log_prob, explained.steps, explained.rule
+    )
+)
+charts.show(
+    explain_fig.occlusion_bars(tokens, explained.occlusion, explained.probability, position, label),
+    "text_occlusion",
+    explain_fig.occlusion_caption(tokens, explained.occlusion, explained.probability, position, label)
+    + " Occlusion needs no calculus: each word in turn is replaced by the unknown word and the sentence read again. "
+    "The BiLSTM reads the whole sentence, so words far away can matter.",
 )
 
 # ---------------------------------------------------------------- autocorrect
@@ -133,7 +153,7 @@ plain = st.toggle(
     help="The same corrector with the RNN's context switched off: the same candidates, edit model and frequency.",
 )
 flags = without_rnn if plain else with_rnn
-st.html(spell_fig.flag_legend_html() + spell_fig.flagged_html(text, flags))
+st.container(key="text_flag_view").html(spell_fig.flag_legend_html() + spell_fig.flagged_html(text, flags))
 changes = changed_by_context(with_rnn, without_rnn)
 if changes:
     st.dataframe(

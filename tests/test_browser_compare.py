@@ -118,7 +118,7 @@ def test_text_tab_controls(page, app_url):
     token = page.get_by_role("combobox", name="Token to explain")
     token.click()
     page.get_by_role("option", name="4: Paris").click()
-    page.get_by_text("Gradient × input for “Paris”").wait_for()
+    page.get_by_text("Why “Paris”?").wait_for()
     page.wait_for_url("**compare_token=4**")
     # threads for the speed chart
     page.get_by_role("radiogroup", name="CPU threads").get_by_role("radio", name="2", exact=True).click()

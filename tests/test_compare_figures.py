@@ -31,6 +31,13 @@ def test_receptive_field_bars_shade_the_window_and_scale_each_model():
     cnn_bar, rnn_bar = figure.data
     assert max(abs(np.asarray(cnn_bar.y))) == 1.0 and max(abs(np.asarray(rnn_bar.y))) == 1.0
     assert list(cnn_bar.customdata) == list(cnn)  # hover keeps the raw values
+    assert figure.layout.title.text.startswith("Integrated gradients")
+    # Occlusion: changes in probability, one unit for both models, drawn unscaled.
+    occlusion = fig.receptive_field_bars(tokens, cnn / 4, rnn / 4, position=5, radius=2, view="occlusion")
+    np.testing.assert_allclose(occlusion.data[0].y, cnn / 4)
+    assert occlusion.layout.title.text.startswith("Occlusion") and occlusion.layout.yaxis.tickformat == "+.0%"
+    with pytest.raises(ValueError, match="view"):
+        fig.receptive_field_bars(tokens, cnn, rnn, 5, 2, view="saliency")
 
 
 def test_reach_summary_counts_what_lies_outside_the_window():
@@ -42,8 +49,29 @@ def test_reach_summary_counts_what_lies_outside_the_window():
         "rnn_farthest": 3,
         "cnn_outside_total": 0.0,
         "rnn_outside_share": 0.5,
+        "rnn_outside_largest": 1.0,
         "words_outside": 4,
     }
+
+
+def test_reach_caption_says_exactly_zero_only_when_it_is():
+    cnn = {"label": "B-PER", "probability": 0.915, "completeness": "residual 0.4%"}
+    rnn = {"label": "B-PER", "probability": 0.989, "completeness": "residual under 0.1%"}
+    ig = fig.reach_summary(np.array([1.0, 2.0, 0, 0]), np.array([1.0, 2.0, 0.5, 0.5]), position=0, radius=1)
+    occluded = fig.reach_summary(np.array([-0.1, -0.9, 0, 0]), np.array([-0.1, -0.9, 0.02, -0.03]), 0, 1)
+    caption = fig.reach_caption("Roosevelt", cnn, rnn, ig, occluded)
+    assert caption.startswith("Why “Roosevelt”? The CNN labels it B-PER (91.5%), the BiLSTM B-PER (98.9%).")
+    assert "2 words of this sentence lie outside the CNN's window" in caption
+    assert "are exactly 0, and replacing any one of them changes its probability by exactly 0" in caption
+    assert "carry 25% of its attribution" in caption and "by up to 3.0 percentage points" in caption
+    assert "Completeness: CNN residual 0.4%; BiLSTM residual under 0.1%." in caption
+    leaky = fig.reach_summary(np.array([1.0, 2.0, 0.1, 0]), np.array([1.0, 2.0, 0.5, 0.5]), position=0, radius=1)
+    caption = fig.reach_caption("Roosevelt", cnn, rnn, leaky, occluded)
+    assert "exactly 0" not in caption.split("On the BiLSTM")[0] and "add up to 0.1 in magnitude" in caption
+    one_outside = fig.reach_summary(np.array([1.0, 0, 0]), np.array([1.0, 0.5, 0.5]), position=0, radius=1)
+    assert "1 word of this sentence lies outside" in fig.reach_caption("a", cnn, rnn, one_outside, one_outside)
+    inside = fig.reach_summary(np.array([1.0, 2.0]), np.array([1.0, 2.0]), position=0, radius=1)
+    assert "fits inside the CNN's window" in fig.reach_caption("a", cnn, rnn, inside, inside)
 
 
 def test_rows_read_image_dims_the_unread_rows():
@@ -78,7 +106,6 @@ def test_captions_carry_the_numbers():
     marginals = np.array([[0.9, 0.1, 0], [0.02, 0.98, 0], [0.6, 0.3, 0.1]])
     caption = text_fig.marginals_caption(tokens, marginals, ("O", "B-PER", "I-PER"))
     assert "Roosevelt B-PER 98%" in caption and "Least sure: “spoke”, 60% for O" in caption
-    assert "President (+0.80)" in text_fig.attribution_caption(tokens, np.array([0.8, 0.1, -0.3]), 1)
     symbols = ["a", "k", "c"]
     assert "k 90%" in spell_fig.next_letter_caption("networ", symbols, np.array([0.05, 0.9, 0.05]), "c")
 

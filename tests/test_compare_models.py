@@ -1,7 +1,7 @@
 """The comparison's two reference checks, and the pieces around them:
 
-- the convolutional tagger's attribution is exactly zero outside its receptive field,
-  while the BiLSTM's reaches across the whole sentence;
+- both of the convolutional tagger's explanations (integrated gradients, occlusion) are exactly
+  zero outside its receptive field, while the BiLSTM's reach across the whole sentence;
 - the row RNN's probabilities after the last row are its final prediction, and what it
   knows after row t depends on rows 0..t only.
 """
@@ -14,7 +14,8 @@ import torch
 
 from models import checkpoint
 from models.compare import compare_digit, compare_text, read_digit
-from models.ner import PAD, UNK, NERConfig, NERTagger, Vocab, attribute, load_tagger, make_batch
+from models.explain import explain
+from models.ner import PAD, UNK, NERConfig, NERTagger, Vocab, load_tagger, make_batch
 from models.rnn import RowRNN, RowRNNConfig
 
 WORDS = (PAD, UNK, *"the a president roosevelt street in manhattan was not named after him .".split())
@@ -37,27 +38,33 @@ def small_tagger(encoder: str, dilations=(1, 2, 1)) -> NERTagger:
     return NERTagger(config, Vocab(words=WORDS, chars=CHARS)).eval()
 
 
-def nonzero_positions(model: NERTagger, tokens: list[str], position: int) -> set[int]:
-    scores = attribute(model, tokens, position, "B-LOC").scores
-    return {int(i) for i in np.flatnonzero(scores != 0.0)}
+def influential_positions(model: NERTagger, tokens: list[str], position: int) -> dict[str, set[int]]:
+    """The tokens that move the label of tokens[position], in each view: a non-zero integrated gradient, or
+    a probability that changes at all when the token is replaced by the unknown word."""
+    e = explain(model, tokens, position, "B-LOC", steps=8)
+    return {
+        "integrated gradients": {int(i) for i in np.flatnonzero(e.integrated_gradients != 0.0)},
+        "occlusion": {int(i) for i in np.flatnonzero(e.occlusion != e.probability)},
+    }
 
 
 @pytest.mark.parametrize("dilations", [(1, 2, 1), (1, 1), (1, 2, 4)])
 @pytest.mark.parametrize("position", [0, 3, 9, len(SENTENCE) - 1])
-def test_cnn_attribution_is_exactly_zero_outside_its_window(dilations, position):
+def test_cnn_explanations_are_exactly_zero_outside_its_window(dilations, position):
     model = small_tagger("cnn", dilations)
     radius = model.config.window_radius
     assert radius == sum(dilations)
     window = set(range(max(0, position - radius), min(len(SENTENCE), position + radius + 1)))
-    seen = nonzero_positions(model, SENTENCE, position)
-    assert seen <= window  # exact zeros, not small numbers, beyond the window
-    assert position in seen and len(seen) >= len(window) - 2  # and it does look at its window
+    for view, seen in influential_positions(model, SENTENCE, position).items():
+        assert seen <= window, view  # exact zeros, not small numbers, beyond the window
+        assert position in seen and len(seen) >= len(window) - 2, view  # and it does look at its window
 
 
-def test_bilstm_attribution_reaches_the_whole_sentence():
+def test_bilstm_explanations_reach_the_whole_sentence():
     model = small_tagger("bilstm")
     assert model.config.window_radius is None
-    assert nonzero_positions(model, SENTENCE, 2) == set(range(len(SENTENCE)))
+    for view, seen in influential_positions(model, SENTENCE, 2).items():
+        assert seen == set(range(len(SENTENCE))), view
 
 
 def test_cnn_tagger_gives_a_padded_sentence_the_same_emissions_as_alone():
@@ -151,9 +158,11 @@ def test_committed_cnn_tagger_window_on_the_article_example():
     at = tokens.index("Roosevelt")
     far = [i for i in range(len(tokens)) if abs(i - at) > result.window_radius]
     assert far, "the first sentence is longer than the CNN's window"
-    cnn_scores = attribute(cnn, tokens, at, result.cnn.tags[first[at]]).scores
-    rnn_scores = attribute(bilstm, tokens, at, result.rnn.tags[first[at]]).scores
-    assert np.all(cnn_scores[far] == 0.0) and np.all(rnn_scores[far] != 0.0)
+    cnn_view = explain(cnn, tokens, at, result.cnn.tags[first[at]])
+    rnn_view = explain(bilstm, tokens, at, result.rnn.tags[first[at]])
+    assert np.all(cnn_view.integrated_gradients[far] == 0.0) and np.all(rnn_view.integrated_gradients[far] != 0.0)
+    assert np.all(cnn_view.occlusion[far] == cnn_view.probability)
+    assert np.all(rnn_view.occlusion[far] != rnn_view.probability)
     assert "test_f1" in manifest["metrics"]
 
 

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from models import checkpoint
+from models.explain import explain
 from models.ner import (
     CASES,
     PAD,
@@ -22,7 +23,6 @@ from models.ner import (
     NERConfig,
     NERTagger,
     Vocab,
-    attribute,
     casing,
     load_tagger,
     make_batch,
@@ -191,7 +191,7 @@ def test_padding_and_batch_company_do_not_change_a_sentence(small):
 def test_forward_keeps_no_state_on_the_module(small):
     before = set(vars(small)) | {name for name, _ in small.named_modules()}
     tag(small, ARTICLE)
-    attribute(small, ["Roosevelt", "Street"], 0, "B-LOC")
+    explain(small, ["Roosevelt", "Street"], 0, "B-LOC", steps=8)
     assert set(vars(small)) | {name for name, _ in small.named_modules()} == before
     assert all(p.grad is None for p in small.parameters())
 
@@ -277,18 +277,20 @@ def test_tag_handles_20k_characters(small):
     assert len(tagged.tokens) > 4000 and tagged.marginals.shape[0] == len(tagged.tokens)
 
 
-def test_attribution_splits_by_input_and_needs_no_parameter_grads(small):
+def test_explanation_splits_by_input_and_needs_no_parameter_grads(small):
     tokens = ["President", "Roosevelt", "was", "in", "Manhattan", "."]
     with torch.inference_mode():  # callers may already be in inference mode
-        result = attribute(small, tokens, 1, "B-PER")
-    assert result.scores.shape == (6,) and set(result.parts) == {"word", "char", "case"}
-    np.testing.assert_allclose(sum(result.parts.values()), result.scores, rtol=1e-5, atol=1e-6)
-    assert np.abs(result.scores).sum() > 0
+        result = explain(small, tokens, 1, "B-PER", steps=16)
+    assert result.integrated_gradients.shape == result.occlusion.shape == (6,)
+    assert set(result.parts) == {"word", "char", "case"}
+    np.testing.assert_allclose(sum(result.parts.values()), result.integrated_gradients, rtol=1e-9, atol=1e-12)
+    assert np.abs(result.integrated_gradients).sum() > 0
     probs = tag(small, " ".join(tokens)).marginals
     assert result.probability == pytest.approx(float(probs[1, TAGS.index("B-PER")]), rel=1e-4)
+    assert result.log_prob == pytest.approx(np.log(result.probability), abs=1e-4)
     assert all(p.grad is None for p in small.parameters())
-    with pytest.raises(ValueError):
-        attribute(small, tokens, 6, "O")
+    with pytest.raises(ValueError, match="outside a sentence of 6 tokens"):
+        explain(small, tokens, 6, "O")
 
 
 def test_concurrent_callers_get_their_own_results(small):
@@ -300,7 +302,7 @@ def test_concurrent_callers_get_their_own_results(small):
         try:
             for _ in range(5):
                 results.setdefault(i, []).append(tag(small, texts[i % 4]).tags)
-                attribute(small, ["Roosevelt", "Street"], 1, "I-LOC")
+                explain(small, ["Roosevelt", "Street"], 1, "I-LOC", steps=8)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

@@ -1,14 +1,12 @@
-"""The article's example, explained: which word made each Roosevelt what it is."""
+"""The article's example, explained by both views (models/explain.py) on the committed BiLSTM-CRF: which word
+made each Roosevelt what it is. Gradient × input of a probability of 0.99 once showed "Roosevelt" itself pushing
+against being a person (−0.02): saturated, and false."""
 
-import numpy as np
 import pytest
 
-from models.ner import attribute, load_tagger, tag
-
-ROOSEVELT = (
-    "President Roosevelt was one of the most influential presidents in American history. "
-    "However, Roosevelt Street in Manhattan was not named after him."
-)
+from models.explain import explain_token
+from models.ner import load_tagger, tag
+from ui.examples import ROOSEVELT
 
 
 @pytest.fixture(scope="module")
@@ -17,15 +15,25 @@ def tagged():
     return model, tag(model, ROOSEVELT)
 
 
-@pytest.mark.parametrize(("sentence", "label", "driver"), [(0, "B-PER", "President"), (1, "B-LOC", "Street")])
-def test_the_deciding_word_drives_each_roosevelt(tagged, sentence, label, driver):
+def test_roosevelt_is_a_person_because_of_the_word_itself_and_president_helps(tagged):
     model, result = tagged
-    positions = [i for i, s in enumerate(result.sentence_ids) if s == sentence]
-    tokens = [result.tokens[i] for i in positions]
-    at = tokens.index("Roosevelt")
-    assert result.tags[positions[at]] == label
-    explained = attribute(model, tokens, at, label)
-    others = [i for i in range(len(tokens)) if i != at]
-    strongest = max(others, key=lambda i: explained.scores[i])
-    assert tokens[strongest] == driver and explained.scores[strongest] > 0
-    np.testing.assert_allclose(sum(explained.parts.values()), explained.scores, rtol=1e-5, atol=1e-6)
+    index = result.tokens.index("Roosevelt")
+    assert result.tags[index] == "B-PER"
+    e = explain_token(model, result, index)
+    ig, at = e.integrated_gradients, e.position
+    assert ig[at] > 0 and ig[at] == ig.max()  # the word itself pushes for B-PER, more than any other
+    assert e.occlusion[at] == e.occlusion.min() < e.probability  # without it, the least likely to be a person
+    president = e.tokens.index("President")
+    assert ig[president] > 0 and e.occlusion[president] < e.probability
+
+
+def test_street_makes_the_other_roosevelt_a_location(tagged):
+    model, result = tagged
+    index = result.tokens.index("Roosevelt", result.tokens.index("Roosevelt") + 1)
+    assert result.tags[index] == "B-LOC"
+    e = explain_token(model, result, index)
+    others = [i for i in range(len(e.tokens)) if i != e.position]
+    street = e.tokens.index("Street")
+    assert max(others, key=lambda i: e.integrated_gradients[i]) == street  # the strongest push from another word
+    assert min(others, key=lambda i: e.occlusion[i]) == street  # and the one whose absence costs the most
+    assert e.occlusion[street] < e.probability
