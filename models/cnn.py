@@ -22,6 +22,9 @@ class DigitCNNConfig:
     conv4_channels: int = 64
     conv5_channels: int = 128
     kernel_size: int = 3
+    # The first layer's kernel, when it differs from the rest (0: the same). A live-trained 5x5
+    # first layer learns patterns big enough to watch change; the pretrained model keeps 3x3.
+    conv1_kernel_size: int = 0
     dropout: float = 0.25
     num_classes: int = 10
 
@@ -54,7 +57,8 @@ class DigitCNN(nn.Module):
         super().__init__()
         self.config = config or DigitCNNConfig()
         c, k = self.config, self.config.kernel_size
-        self.conv1 = nn.Conv2d(1, c.conv1_channels, k, padding=k // 2)
+        k1 = c.conv1_kernel_size or k
+        self.conv1 = nn.Conv2d(1, c.conv1_channels, k1, padding=k1 // 2)
         self.conv2 = _conv_bn(c.conv1_channels, c.conv2_channels, k)
         self.conv3 = _conv_bn(c.conv2_channels, c.conv3_channels, k)
         self.conv4 = _conv_bn(c.conv3_channels, c.conv4_channels, k)
