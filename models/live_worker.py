@@ -1,0 +1,315 @@
+"""Many trainings on one small server: a bounded pool, first come first served, and one worker
+thread per session.
+
+A `Worker` owns one job (a `models.live.LiveRun` or a `models.live_symbols.SymbolLesson`) and
+drives it from its own thread, on one torch thread, between the page's commands: play, pause,
+one step, stop. It holds a pool slot only while it computes. Every poll it asks `alive()`
+whether its session still exists; a session gone for `grace_s` seconds stops the worker and
+drops its job, so a closed tab frees its CPU and its memory. Nothing here knows Streamlit:
+the page passes `alive`, and the command line passes nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+SLOTS_ENV = "CNNRNN_LIVE_SLOTS"
+# How long a session may be unreachable (a dropped connection that may come back) before its worker stops.
+GRACE_S = 5.0
+# How often a waiting worker looks at its commands and its session.
+POLL_S = 0.25
+# A run holds its slot for at most this many times its CPU budget in real time: on a busy server, CPU
+# seconds come slowly, and the next in the queue should not wait for ever.
+WALL_FACTOR = 3.0
+
+
+class Job(Protocol):
+    finished: str | None
+
+    def advance(self, force_evaluation: bool = False) -> None: ...
+
+    def stop(self, reason: str) -> None: ...
+
+
+def default_slots() -> int:
+    """How many trainings may run at once: $CNNRNN_LIVE_SLOTS, else one per core the process may use,
+    less one kept for serving pages (so 1 on 2 cores)."""
+    value = os.environ.get(SLOTS_ENV, "").strip()
+    if value:
+        try:
+            slots = int(value)
+        except ValueError:
+            slots = 0
+        if slots < 1:
+            raise ValueError(f"{SLOTS_ENV} must be a whole number of 1 or more, not {value!r}")
+        return slots
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(1, cores - 1)
+
+
+@dataclass(frozen=True)
+class PoolLoad:
+    slots: int
+    running: int
+    waiting: int
+    workers: int  # worker threads alive: running, queued, paused or holding a finished run
+
+
+class TrainingPool:
+    """At most `slots` jobs compute at once; the others wait in arrival order."""
+
+    def __init__(self, slots: int) -> None:
+        if slots < 1:
+            raise ValueError("a training pool needs at least one slot")
+        self.slots = slots
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._waiting: deque[int] = deque()
+        self._workers: set[int] = set()
+        self._tickets = itertools.count(1)
+
+    def ticket(self) -> int:
+        return next(self._tickets)
+
+    def acquire(self, ticket: int, cancelled: Callable[[], bool]) -> bool:
+        """Wait in line for a slot. False (and out of the line) as soon as `cancelled()` says so."""
+        with self._cond:
+            if ticket in self._running:
+                return True
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
+            while True:
+                if cancelled():
+                    self._waiting.remove(ticket)
+                    self._cond.notify_all()
+                    return False
+                if self._waiting[0] == ticket and len(self._running) < self.slots:
+                    self._waiting.popleft()
+                    self._running.add(ticket)
+                    self._cond.notify_all()  # the next in line may fit too
+                    return True
+                self._cond.wait(POLL_S)
+
+    def release(self, ticket: int) -> None:
+        with self._cond:
+            self._running.discard(ticket)
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+            self._cond.notify_all()
+
+    def position(self, ticket: int) -> int | None:
+        """0 while computing, k when k-th in line, None otherwise."""
+        with self._cond:
+            if ticket in self._running:
+                return 0
+            if ticket in self._waiting:
+                return self._waiting.index(ticket) + 1
+            return None
+
+    def register(self, ticket: int, present: bool) -> None:
+        with self._cond:
+            (self._workers.add if present else self._workers.discard)(ticket)
+
+    def load(self) -> PoolLoad:
+        with self._cond:
+            return PoolLoad(self.slots, len(self._running), len(self._waiting), len(self._workers))
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    state: str  # "paused", "queued", "running", "finished", "stopped"
+    queue_position: int | None  # 1 = next in line, while queued
+    finished: str | None  # why the job ended
+    error: str | None  # an unexpected failure, in words
+
+
+def _always() -> bool:
+    return True
+
+
+class Worker:
+    """One session's job in a background thread. Commands return at once; the thread acts on them
+    between two steps of the job."""
+
+    def __init__(
+        self,
+        job: Job,
+        pool: TrainingPool,
+        alive: Callable[[], bool] = _always,
+        threads: int = 1,
+        wall_limit_s: float | None = None,
+        grace_s: float = GRACE_S,
+    ) -> None:
+        self._job: Job | None = job
+        self.pool = pool
+        self._alive = alive
+        self._threads = threads
+        self._wall_limit_s = wall_limit_s
+        self._grace_s = grace_s
+        self._ticket = pool.ticket()
+        self._cond = threading.Condition()
+        self._playing = False
+        self._pending_steps = 0
+        self._stopping = False
+        self._state = "paused"
+        self._error: str | None = None
+        self._unreachable_since: float | None = None
+        self._running_wall = 0.0
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ commands (any thread)
+
+    def play(self) -> None:
+        with self._cond:
+            self._playing = True
+            self._cond.notify_all()
+        self._ensure_thread()
+
+    def pause(self) -> None:
+        with self._cond:
+            self._playing = False
+            self._cond.notify_all()
+
+    def step(self) -> None:
+        """One step, then pause: a running job pauses first."""
+        with self._cond:
+            self._playing = False
+            self._pending_steps += 1
+            self._cond.notify_all()
+        self._ensure_thread()
+
+    def stop(self) -> None:
+        """End the job and drop it. Returns at once; the thread finishes its current step first."""
+        with self._cond:
+            self._stopping = True
+            self._playing = False
+            self._cond.notify_all()
+        if self._thread is None:
+            self._job = None
+            self._state = "stopped"
+
+    def join(self, timeout: float | None = None) -> bool:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    # ------------------------------------------------------------------ reading (any thread)
+
+    @property
+    def job(self) -> Job | None:
+        return self._job
+
+    @property
+    def playing(self) -> bool:
+        job = self._job
+        return self._playing and job is not None and not job.finished and self._state != "stopped"
+
+    @property
+    def busy(self) -> bool:
+        """Playing, queued, computing or with single steps to do: the page keeps polling meanwhile."""
+        job = self._job
+        if job is None or job.finished or self._state == "stopped":
+            return False
+        return self._playing or self._pending_steps > 0 or self._state in ("queued", "running")
+
+    @property
+    def thread_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def status(self) -> WorkerStatus:
+        job = self._job
+        position = self.pool.position(self._ticket) if self._state == "queued" else None
+        return WorkerStatus(self._state, position or None, None if job is None else job.finished, self._error)
+
+    # ------------------------------------------------------------------ the thread
+
+    def _ensure_thread(self) -> None:
+        with self._cond:
+            if self._stopping or self._job is None or (self._thread is not None and self._thread.is_alive()):
+                return
+            self._thread = threading.Thread(target=self._main, name=f"live-worker-{self._ticket}", daemon=True)
+            self.pool.register(self._ticket, True)
+            self._thread.start()
+
+    def _session_gone(self) -> bool:
+        """True once the session has been unreachable for the grace period."""
+        if self._alive():
+            self._unreachable_since = None
+            return False
+        now = time.monotonic()
+        if self._unreachable_since is None:
+            self._unreachable_since = now
+        return now - self._unreachable_since >= self._grace_s
+
+    def _quit(self) -> bool:
+        return self._stopping or self._session_gone()
+
+    def _main(self) -> None:
+        # The one place a worker's torch thread count is set: each training gets one core's worth.
+        torch.set_num_threads(self._threads)
+        job = self._job
+        try:
+            while not self._quit():
+                if job.finished:
+                    self._state = "finished"
+                    with self._cond:
+                        self._cond.wait(POLL_S)  # keep the finished run for the page until reset or session end
+                    continue
+                with self._cond:
+                    if not self._playing and self._pending_steps == 0:
+                        self._state = "paused"
+                        self._cond.wait(POLL_S)
+                        continue
+                self._state = "queued"
+                if not self.pool.acquire(self._ticket, cancelled=self._quit):
+                    break
+                try:
+                    self._state = "running"
+                    self._compute(job)
+                finally:
+                    self.pool.release(self._ticket)
+        except Exception as error:  # noqa: BLE001 - shown to the user instead of a dead thread
+            self._error = f"{type(error).__name__}: {error}"
+            traceback.print_exc()
+            job.stop("error")
+        finally:
+            self.pool.release(self._ticket)
+            if self._quit() or self._error:
+                if not job.finished:
+                    job.stop("stopped")
+                self._job = None  # the session is gone or reset: free the models now
+                self._state = "stopped"
+            else:
+                self._state = "finished"
+            self.pool.register(self._ticket, False)
+
+    def _compute(self, job: Job) -> None:
+        """Advance the job until it finishes, is paused (after any single steps asked for) or must stop."""
+        while not job.finished:
+            with self._cond:
+                if self._stopping:
+                    return
+                single = not self._playing and self._pending_steps > 0
+                if not self._playing and not single:
+                    return
+                if single:
+                    self._pending_steps -= 1
+            if self._session_gone():
+                return
+            started = time.perf_counter()
+            job.advance(force_evaluation=single)
+            self._running_wall += time.perf_counter() - started
+            if self._wall_limit_s is not None and self._running_wall >= self._wall_limit_s:
+                job.stop("wall")
