@@ -456,9 +456,10 @@ class LiveRun:
             self._publish()
         self.cpu_seconds += self.clock() - started
         self.wall_seconds += time.perf_counter() - wall
-        self.finished = self._finished_reason()
-        if self.finished:
+        reason = self._finished_reason()
+        if reason:
             self.close()
+            self.finished = reason  # only once the final scores are in: readers take `finished` as "all done"
 
     def _evaluate(self) -> None:
         started = self.clock()
@@ -494,8 +495,8 @@ class LiveRun:
     def stop(self, reason: str) -> None:
         """End the run from outside its budget (a wall-clock limit, a closed session)."""
         if not self.finished:
-            self.finished = reason
             self.close()
+            self.finished = reason
 
     def view(self) -> RunView:
         return RunView(

@@ -200,9 +200,9 @@ class SymbolLesson:
             if force_evaluation or self.steps % self.config.eval_every == 0:
                 self._evaluate()
         self.cpu_seconds += time.thread_time() - started
-        self.finished = self._finished_reason()
-        if self.finished:
-            self.stop(self.finished)
+        reason = self._finished_reason()
+        if reason:
+            self.stop(reason)
 
     def _features(self, what: str) -> torch.Tensor:
         chunks = self._embedded.get(what, [])
@@ -268,10 +268,11 @@ class SymbolLesson:
         return None
 
     def stop(self, reason: str) -> None:
-        if self.finished is None:
-            self.finished = reason
+        if self.finished is not None:
+            return
         if self.head is not None and (len(self.curve) == 0 or self.curve.rows()[-1, 0] != self.steps):
             self._evaluate()
+        self.finished = reason  # only once the final scores are in
 
     def view(self) -> LessonView:
         result = self._result
