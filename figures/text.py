@@ -80,31 +80,6 @@ def tag_probability_heatmap(tokens: list[str], marginals: np.ndarray, tag_names:
     return figure([trace], layout)
 
 
-def attribution_bars(tokens: list[str], scores: np.ndarray, position: int, tag: str, probability: float) -> go.Figure:
-    """How much each word pushed the chosen token towards its tag (gradient × input)."""
-    scores = np.asarray(scores, dtype=np.float64)
-    tokens = [plot_text(t) for t in tokens]
-    colours = ["#b2182b" if s > 0 else "#2166ac" for s in scores]
-    labels = [f"{i}: {token}" for i, token in enumerate(tokens)]
-    trace = {
-        "type": "bar",
-        "x": labels,
-        "y": scores,
-        "marker": {"color": colours, "line": {"color": ["#000" if i == position else "rgba(0,0,0,0)"
-                                                        for i in range(len(tokens))], "width": 2}},
-        "hovertemplate": "%{x}<br>influence %{y:.3f}<extra></extra>",
-    }  # fmt: skip
-    layout = {
-        "title": {"text": f"Why “{tokens[position]}” is {tag} ({probability:.0%}): red pushes for it, blue against"},
-        "height": 340,
-        "margin": {**MARGIN, "b": 80},
-        "xaxis": {"tickangle": -45, "tickmode": "array", "tickvals": labels, "ticktext": list(tokens)},
-        "yaxis": {"title": {"text": "gradient × input"}, "zeroline": True},
-        "showlegend": False,
-    }
-    return figure([trace], layout)
-
-
 # ---------------------------------------------------------------- text alternatives
 
 
@@ -116,14 +91,3 @@ def marginals_caption(tokens: list[str], marginals: np.ndarray, tag_names: tuple
     unsure = int(marginals.max(1).argmin())
     found = "Tagged tokens: " + "; ".join(named) + ". " if named else "Every token is most likely O (no entity). "
     return found + f"Least sure: “{tokens[unsure]}”, {marginals[unsure].max():.0%} for {tag_names[best[unsure]]}."
-
-
-def attribution_caption(tokens: list[str], scores: np.ndarray, position: int) -> str:
-    scores = np.asarray(scores, dtype=np.float64)
-    order = np.argsort(-scores)
-    pushes = [f"{tokens[i]} ({scores[i]:+.2f})" for i in order[:3] if scores[i] > 0]
-    against = [f"{tokens[i]} ({scores[i]:+.2f})" for i in order[::-1][:2] if scores[i] < 0]
-    return (
-        f"For “{tokens[position]}”, the strongest pushes for its label: {', '.join(pushes) or 'none'}; "
-        f"against it: {', '.join(against) or 'none'}."
-    )

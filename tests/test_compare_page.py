@@ -65,9 +65,10 @@ def test_roosevelt_through_both_taggers(compare_page):
     # The first Roosevelt: its sentence has words beyond the CNN's window, and they count exactly zero.
     at.selectbox(key="compare_token").set_value(1).run()
     assert not at.exception
-    caption = next(c.value for c in at.caption if c.value.startswith("Gradient × input"))
-    assert "influence on the CNN is exactly 0," in caption
-    assert len(at.get("plotly_chart")) == 2  # receptive field, speed against length
+    caption = next(c.value for c in at.caption if c.value.startswith("Why “Roosevelt”?"))
+    assert "On the CNN, their integrated gradients are exactly 0, and replacing any one of them changes its" in caption
+    # Both views, both taggers, and speed against length.
+    assert {c.key for c in at.get("plotly_chart")} == {"compare_ig", "compare_occlusion", "compare_speed"}
 
 
 def test_far_clue_preset(compare_page):
@@ -78,8 +79,9 @@ def test_far_clue_preset(compare_page):
     assert at.text_area(key="compare_text").value.startswith("Morgan, after")
     # The default token is the first disagreement: the first Morgan.
     assert at.selectbox(key="compare_token").value == 0
-    caption = next(c.value for c in at.caption if c.value.startswith("Gradient × input"))
-    assert "the BiLSTM B-ORG" in caption and "influence on the CNN is exactly 0," in caption
+    caption = next(c.value for c in at.caption if c.value.startswith("Why “Morgan”?"))
+    assert "the BiLSTM B-ORG" in caption and "their integrated gradients are exactly 0" in caption
+    assert "changes its probability by exactly 0: they have no influence at all" in caption
 
 
 def test_hostile_text_is_shown_literally(compare_page):

@@ -1,6 +1,7 @@
 """Every page once under streamlit.testing.v1.AppTest, with the committed weights."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -137,10 +138,11 @@ def test_roosevelt_example_is_labelled_as_in_the_article(text_page):
     assert {("Roosevelt", "PER"), ("Roosevelt Street", "LOC"), ("Manhattan", "LOC"), ("American", "MISC")} <= entities
     html = str(at.get("html")[0].proto.body)
     assert "Roosevelt Street" in html and "PER" in html and "LOC" in html
-    # tag probabilities, attribution; next-letter bars and heatmap, hidden states; no flag to explain
+    # tag probabilities, integrated gradients, occlusion; next-letter bars and heatmap, hidden states; no flag
     assert {c.key for c in at.get("plotly_chart")} == {
         "text_marginals",
-        "text_attribution",
+        "text_integrated_gradients",
+        "text_occlusion",
         "text_next_letter",
         "text_next_letter_map",
         "text_speller_hidden",
@@ -178,7 +180,17 @@ def test_token_choice_explains_its_label(text_page):
     # Token 1 is the first "Roosevelt": a person, because of "President" before it.
     at.selectbox(key="text_token").set_value(1).run()
     assert not at.exception
-    assert "PER" in json.dumps(chart(at, "text_attribution"))
+    assert "log p(B-PER)" in chart(at, "text_integrated_gradients")["layout"]["title"]["text"]
+    assert "p(B-PER)" in chart(at, "text_occlusion")["layout"]["title"]["text"]
+    captions = [str(c.value) for c in at.caption]
+    # The word itself raises its label most, and without it the label falls (both measured on the real weights).
+    assert any(c.startswith("Integrated gradients of log p(B-PER) for “Roosevelt”. Raising it most: “Roosevelt”")
+               for c in captions)  # fmt: skip
+    assert any("With the word itself replaced by the unknown word it falls from" in c for c in captions)
+    assert any("Baseline: every token of the sentence replaced by an unknown" in c for c in captions)
+    check = next(c for c in captions if c.startswith("Completeness check"))
+    residual = re.search(r"residual (under )?([\d.]+)%", check)
+    assert residual and float(residual.group(2)) <= 2.0
 
 
 def test_typos_are_flagged_fixed_and_names_left_alone(text_page):
