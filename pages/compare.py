@@ -155,7 +155,9 @@ def digits_view() -> None:
         )  # fmt: skip
         cnn_map, rnn_map = digit_occlusion(cnn, rnn, result.steps.final, patch=patch)
         maps = {"CNN": cnn_map, "RNN": rnn_map}
-        charts.show(fig.occlusion_maps(maps, result.steps.final), "compare_digit_occlusion", fig.occlusion_caption(maps))
+        charts.show(
+            fig.occlusion_maps(maps, result.steps.final), "compare_digit_occlusion", fig.occlusion_caption(maps)
+        )
 
     occlusion_section()
     st.markdown("**What to notice.** " + fig.occlusion_note())
