@@ -1,6 +1,5 @@
 """Every page once under streamlit.testing.v1.AppTest, with the committed weights."""
 
-import json
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from models import checkpoint
+from tests.apptest import chart
 from tests.drawing import SEVEN, render
 from ui.presentation import STEPS, step_params
 
@@ -113,11 +113,6 @@ ROOSEVELT_URL_TEXT = "President Roosevelt was one of the most influential presid
 @pytest.fixture
 def text_page():
     return AppTest.from_file(str(ROOT / "pages/text.py"), default_timeout=TIMEOUT)
-
-
-def chart(at, key: str) -> dict:
-    """The plotly figure a page drew under `key`, as a dict."""
-    return json.loads(next(c for c in at.get("plotly_chart") if c.key == key).proto.spec)
 
 
 def flagged_html(at) -> str:
