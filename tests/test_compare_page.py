@@ -38,10 +38,16 @@ def test_both_networks_read_the_default_gallery_digit(compare_page):
     table = at.dataframe[0].value
     assert list(table["model"].str[:3]) == ["CNN", "RNN"]
     assert (table["time for this digit (ms)"] > 0).all()
-    # rows read, guesses per row, hidden state, feature maps, robustness: each drawn, with something in it
-    digit_charts = {"compare_rows_image", "compare_lines", "compare_hidden", "compare_maps", "compare_robustness"}
-    assert digit_charts <= chart_keys(at)
-    assert all(chart(at, key)["data"] for key in digit_charts)
+    # rows read, guesses per row, hidden state, feature maps, occlusion, robustness: each with something drawn
+    assert chart_keys(at) == {
+        "compare_rows_image",
+        "compare_lines",
+        "compare_hidden",
+        "compare_maps",
+        "compare_digit_occlusion",
+        "compare_robustness",
+    }
+    assert all(chart(at, key)["data"] for key in chart_keys(at))
 
 
 def test_rows_slider_replays_the_reading(compare_page):
@@ -71,8 +77,8 @@ def test_roosevelt_through_both_taggers(compare_page):
     caption = next(c.value for c in at.caption if c.value.startswith("Why “Roosevelt”?"))
     assert "On the CNN, their integrated gradients are exactly 0, and replacing any one of them changes its" in caption
     # Both views, both taggers, and speed against length.
-    text_charts = {"compare_ig", "compare_occlusion", "compare_speed"}
-    assert text_charts <= chart_keys(at) and all(chart(at, key)["data"] for key in text_charts)
+    assert chart_keys(at) == {"compare_ig", "compare_occlusion", "compare_speed"}
+    assert all(chart(at, key)["data"] for key in chart_keys(at))
 
 
 def test_far_clue_preset(compare_page):
