@@ -13,18 +13,25 @@ from figures.common import MARGIN, SIGNED_SCALE, figure, plot_text
 SURPRISE_BELOW = 0.05
 
 
-# How each kind of flag is underlined: a misspelling (not a word at all) and a real word in the wrong place.
+# How each kind of flag is underlined: a misspelling (not a word at all) and a real word in the wrong place. The
+# line lies on the page itself, so it has a colour for Streamlit's light theme and one for its dark, Okabe–Ito
+# vermillion and blue darkened or lightened to 4.5:1 against each page (tests/test_contrast.py); light-dark()
+# picks one by the theme.
 FLAG_STYLES = {
-    "unknown": ("wavy", "#d55e00", "not a word"),
-    "real_word": ("double", "#0072b2", "a real word, but not here"),
+    "unknown": ("wavy", ("#c04f00", "#ff8c42"), "not a word"),
+    "real_word": ("double", ("#0072b2", "#56b4e9"), "a real word, but not here"),
 }
 PART_COLOURS = {"edit": "#e69f00", "frequency": "#009e73", "context": "#0072b2"}
 PART_NAMES = {"edit": "edit model", "frequency": "word frequency", "context": "the RNN's context"}
 
 
 def _underline(kind: str) -> str:
-    line, colour, _ = FLAG_STYLES[kind]
-    return f"text-decoration:underline {line} {colour};text-decoration-thickness:2px;text-underline-offset:4px"
+    line, (light, dark), _ = FLAG_STYLES[kind]
+    # The light colour first: a browser without light-dark() (before 2024) drops the second and keeps it.
+    return (
+        f"text-decoration:underline {line} {light};text-decoration-color:light-dark({light},{dark});"
+        "text-decoration-thickness:2px;text-underline-offset:4px"
+    )
 
 
 def flag_legend_html() -> str:

@@ -11,26 +11,51 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
+from figures.colour import tint
 from figures.common import MARGIN, figure, plot_text
 
 # Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
 LABEL_COLOURS = {"PER": "#E69F00", "LOC": "#56B4E9", "ORG": "#009E73", "MISC": "#CC79A7"}
 LABEL_NAMES = {"PER": "person", "LOC": "location", "ORG": "organisation", "MISC": "other name"}
+UNKNOWN_COLOUR = "#999999"
+# An entity's box sets its text colour together with its background, a tint of its label's colour, so it reads
+# at 4.5:1 or better (WCAG AA) whatever the page behind: one pair for a light page, one for a dark, chosen by
+# light-dark(), which follows Streamlit's theme (the app sets color-scheme from it). tests/test_contrast.py.
+ENTITY_TEXT = {"light": "#1a1a1a", "dark": "#f5f5f5"}
+_TINT = {"light": ("#ffffff", 0.25), "dark": ("#171614", 0.3)}  # laid over: a base near the theme's page, weight
 SIGNED_SCALE = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]
 
 
+def entity_background(label: str, theme: str) -> str:
+    """The opaque background of `label`'s box in the "light" or "dark" theme."""
+    base, weight = _TINT[theme]
+    return tint(LABEL_COLOURS.get(label, UNKNOWN_COLOUR), base, weight)
+
+
+def _box_style(label: str) -> str:
+    light, dark = entity_background(label, "light"), entity_background(label, "dark")
+    text_light, text_dark = ENTITY_TEXT["light"], ENTITY_TEXT["dark"]
+    # The light pair first: a browser without light-dark() (before 2024) drops the second and keeps it.
+    return (
+        f"color:{text_light};background:{light};color:light-dark({text_light},{text_dark});"
+        f"background:light-dark({light},{dark});border:2px solid {LABEL_COLOURS.get(label, UNKNOWN_COLOUR)}"
+    )
+
+
 def _chip(label: str) -> str:
+    # The label's own colour with black text: 6:1 or better for every label, on any page.
     return (
         f'<span style="font-size:0.7em;font-weight:700;margin-left:0.35em;padding:0 0.3em;border-radius:0.25em;'
-        f'background:rgba(0,0,0,0.55);color:#fff;vertical-align:middle">{html.escape(label)}</span>'
+        f'background:{LABEL_COLOURS.get(label, UNKNOWN_COLOUR)};color:#000;vertical-align:middle">'
+        f"{html.escape(label)}</span>"
     )
 
 
 def legend_html() -> str:
     items = "".join(
         f'<span style="display:inline-block;margin:0 0.8em 0.3em 0;padding:0.1em 0.45em;border-radius:0.35em;'
-        f'background:{colour}33;border:2px solid {colour}">{LABEL_NAMES[label]} {_chip(label)}</span>'
-        for label, colour in LABEL_COLOURS.items()
+        f'{_box_style(label)}">{LABEL_NAMES[label]} {_chip(label)}</span>'
+        for label in LABEL_COLOURS
     )
     return f'<div style="font-size:0.9rem;margin-bottom:0.5em">{items}</div>'
 
@@ -41,12 +66,11 @@ def entity_html(text: str, entities: list[dict]) -> str:
     parts, cursor = [], 0
     for entity in sorted(entities, key=lambda e: e["start"]):
         start, end, label = entity["start"], entity["end"], entity["label"]
-        colour = LABEL_COLOURS.get(label, "#999999")
         parts.append(html.escape(text[cursor:start]))
         tooltip = html.escape(f"{LABEL_NAMES.get(label, label)} ({label}), {entity['score']:.0%} confident", quote=True)
         parts.append(
-            f'<mark title="{tooltip}" style="background:{colour}33;border:2px solid {colour};border-radius:0.35em;'
-            f'padding:0.05em 0.3em;line-height:2.1">{html.escape(text[start:end])}{_chip(label)}</mark>'
+            f'<mark title="{tooltip}" style="{_box_style(label)};border-radius:0.35em;padding:0.05em 0.3em;'
+            f'line-height:2.1">{html.escape(text[start:end])}{_chip(label)}</mark>'
         )
         cursor = end
     parts.append(html.escape(text[cursor:]))
