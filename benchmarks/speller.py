@@ -49,10 +49,14 @@ sys.path.insert(0, str(REPO_ROOT))  # run as a script, the repo's packages are n
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from models import checkpoint  # noqa: E402
+from training.hashes import sha256_file  # noqa: E402
 from training.paths import CACHE_DIR  # noqa: E402
+from training.runs import command, write_report  # noqa: E402
 from training.speller_eval import evaluate_corrections, norvig_paths, read_pairs, read_sentence_pairs  # noqa: E402
 from training.speller_sentences import set_path  # noqa: E402
 
+DEFAULT_OUT = checkpoint.WEIGHTS_DIR / "speller_benchmark.json"
 TARGETS = {"dev_correction_rate": 0.65, "false_alarm_rate": 0.01, "no_context_gap": 0.08}
 NORVIG_TARGETS = {"spell-testset1": 0.87, "spell-testset2": 0.82}
 WORDS_PER_S_TARGET = 500.0
@@ -255,6 +259,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data", default=None, help="data folder (default: $CNNRNN_DATA or ../shared/data)")
     parser.add_argument("--repeats", type=int, default=20, help="timed paragraph checks (default: 20)")
     parser.add_argument("--quick", action="store_true", help="the first 200 sentences of each set (default: off)")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"the report, beside the weights (default: {DEFAULT_OUT}); "
+        "--quick writes nothing unless --out is given",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -307,12 +315,22 @@ def main(argv: list[str] | None = None) -> dict:
             "words_per_s": WORDS_PER_S_TARGET,
             "paragraph_ms": PARAGRAPH_MS_TARGET,
         },  # fmt: skip
-        "sets": {name: {"path": f"data/speller/{name}.tsv", "sentences": len(p)} for name, p in sets.items()},
+        "sets": {
+            name: {"path": f"data/speller/{name}.tsv", "sentences": len(p), "sha256": sha256_file(set_path(name))}
+            for name, p in sets.items()
+        },
+        "norvig_sha256": {path.stem: sha256_file(path) for path in norvig_paths(args.data) if path.exists()},
+        "speller_weights_sha256": sha256_file(checkpoint.WEIGHTS_DIR / "speller.pt"),
+        "command": command("python benchmarks/speller.py", argv),
+        "torch_version": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "load_average": os.getloadavg(),
     }
     print_table(report, sys.stderr)
     print(json.dumps(report))
+    if not args.quick or "--out" in (argv if argv is not None else sys.argv[1:]):
+        write_report(args.out, report)
+        print(f"wrote {args.out}", file=sys.stderr)
     return report
 
 
