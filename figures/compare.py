@@ -14,6 +14,7 @@ import numpy as np
 
 from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
 from figures.digits import PIXEL_SCALE
+from figures.explain import residual_words
 from figures.measured import MODEL_COLOURS
 from figures.speller import hidden_caption
 from figures.text import LABEL_COLOURS
@@ -481,3 +482,81 @@ def reach_caption(token: str, cnn: dict, rnn: dict, ig_reach: dict, occlusion_re
         words.append("The whole sentence fits inside the CNN's window here: pick a longer one to see the difference. ")
     words.append(f"Completeness: CNN {cnn['completeness']}; BiLSTM {rnn['completeness']}.")
     return "".join(words)
+
+
+def tagger_reach_views(cnn_explained, rnn_explained, radius: int) -> list[tuple[str, object, str]]:
+    """(chart key, figure, caption) for both views of one token, from the two taggers' models.explain
+    Explanations of it: integrated gradients, then occlusion as the change in probability."""
+    tokens, position = cnn_explained.tokens, cnn_explained.position
+    cnn_ig, rnn_ig = cnn_explained.integrated_gradients, rnn_explained.integrated_gradients  # (T,) each
+    cnn_change = cnn_explained.occlusion - cnn_explained.probability  # (T,): p without the word − p
+    rnn_change = rnn_explained.occlusion - rnn_explained.probability
+    summaries = {
+        name: {
+            "label": e.label,
+            "probability": e.probability,
+            "completeness": residual_words(e.attribution_sum, e.log_prob, e.baseline_log_prob),
+        }
+        for name, e in (("cnn", cnn_explained), ("rnn", rnn_explained))
+    }
+    caption = reach_caption(
+        tokens[position],
+        summaries["cnn"],
+        summaries["rnn"],
+        reach_summary(cnn_ig, rnn_ig, position, radius),
+        reach_summary(cnn_change, rnn_change, position, radius),
+    )
+    return [
+        (
+            "compare_ig",
+            receptive_field_bars(tokens, cnn_ig, rnn_ig, position, radius, view="integrated_gradients"),
+            f"Integrated gradients of each model's log-probability for its label, from a baseline of "
+            f"{cnn_explained.baseline}; each model scaled to its largest attribution.",
+        ),
+        (
+            "compare_occlusion",
+            receptive_field_bars(tokens, cnn_change, rnn_change, position, radius, view="occlusion"),
+            caption,
+        ),
+    ]
+
+
+def tagger_reach_note(radius: int) -> str:
+    return (
+        "The convolutional tagger decides each word's label from a fixed window of "
+        f"{2 * radius + 1} words around it, and nothing else: words outside have no effect at all, however telling. "
+        "The BiLSTM reads the whole sentence in both directions and carries what it read, so a clue at the far end "
+        "can still change a label. In the article's example both see “President” and “Street”, right next to each "
+        "Roosevelt. In “The clue is far away”, both sentences open with the same ten words, so the CNN must give "
+        "both Morgans the same label; only the BiLSTM reads on to “its profit” or “scored”."
+    )
+
+
+def tagger_description(config) -> str:
+    """ "CNN tagger (3 dilated convolutions)" or "BiLSTM-CRF", from an NERConfig."""
+    if config.encoder == "cnn":
+        return f"CNN tagger ({len(config.conv_dilations)} dilated convolutions)"
+    layers = getattr(config, "lstm_layers", 1)
+    return ("BiLSTM" if layers == 1 else f"{layers}-layer BiLSTM") + ("-CRF" if config.crf else "")
+
+
+def tagger_models_table(models: list[tuple[str, dict, float]]) -> list[dict]:
+    """One row per tagger: (description, manifest, ms for this text) in, table rows out."""
+    return [
+        {
+            "model": description,
+            "parameters": _recorded(manifest, "parameters", ","),
+            "CoNLL-2003 test F1": _recorded(manifest.get("metrics", {}), "test_f1", ".2f"),
+            "time for this text (ms)": round(ms, 1),
+        }
+        for description, manifest, ms in models
+    ]
+
+
+def tagger_models_caption(manifests: dict[str, dict]) -> str:
+    commands = " / ".join(f"`{m['evaluate_command']}`" for m in manifests.values() if m.get("evaluate_command"))
+    return (
+        f"F1: entity-level exact match on the CoNLL-2003 test set, as conlleval counts it ({commands}). Both share "
+        "the same word vectors and character features, which hold most of the parameters. Time: tagging your text "
+        "on this server, this run."
+    )

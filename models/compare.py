@@ -16,6 +16,7 @@ import torch
 
 from models.cnn import DigitCNN
 from models.digits import DigitAnalysis, analyse
+from models.explain import Explanation, explain, sentence_of
 from models.ner import NERTagger, TaggedText, tag
 from models.preprocess import PreprocessSteps, preprocess
 from models.rnn import RowRNN
@@ -123,3 +124,29 @@ def compare_text(cnn: NERTagger, rnn: NERTagger, text: str, repeats: int = 0) ->
     cnn_tagged, cnn_ms = timed(lambda: tag(cnn, text), repeats)
     rnn_tagged, rnn_ms = timed(lambda: tag(rnn, text), repeats)
     return TextComparison(cnn_tagged, rnn_tagged, cnn_ms, rnn_ms, window_radius=cnn.config.window_radius or 0)
+
+
+@dataclass
+class TokenExplanations:
+    """Both taggers' explanations of one token, each of its own label, within the token's sentence."""
+
+    tokens: list[str]  # the sentence
+    position: int  # the token, an index into tokens
+    cnn_tags: list[str]  # (T,) each tagger's labels for the sentence
+    rnn_tags: list[str]
+    cnn: Explanation
+    rnn: Explanation
+
+
+def explain_both(cnn: NERTagger, rnn: NERTagger, comparison: TextComparison, index: int) -> TokenExplanations:
+    """Token `index` of the compared text (0-based over the whole text), explained by both taggers."""
+    tokens, position = sentence_of(comparison.rnn, index)  # both taggers share one tokenization
+    members = range(index - position, index - position + len(tokens))  # a sentence's tokens are contiguous
+    return TokenExplanations(
+        tokens=tokens,
+        position=position,
+        cnn_tags=[comparison.cnn.tags[i] for i in members],
+        rnn_tags=[comparison.rnn.tags[i] for i in members],
+        cnn=explain(cnn, tokens, position, comparison.cnn.tags[index]),
+        rnn=explain(rnn, tokens, position, comparison.rnn.tags[index]),
+    )

@@ -7,13 +7,11 @@ from streamlit_drawable_canvas import st_canvas
 
 from figures import compare as fig
 from figures import digits as digit_fig
-from figures import explain as explain_fig
 from figures import measured
 from figures import text as text_fig
 from models.checkpoint import WeightsError
-from models.compare import compare_digit, compare_text
+from models.compare import compare_digit, compare_text, explain_both
 from models.digits import EmptyDrawingError
-from models.explain import UNKNOWN_WORD, explain
 from models.occlusion import digit_occlusion
 from ui import charts, layout, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
@@ -234,74 +232,22 @@ def text_view() -> None:
         key="compare_token",
         on_change=url_state.remember("compare_token"),
     )
-    sentence = [i for i, s in enumerate(result.rnn.sentence_ids) if s == result.rnn.sentence_ids[chosen]]
-    first = sentence[0]
-    tokens = [tokens_all[i] for i in sentence]
-    st.html(fig.label_diff_html(tokens, [result.cnn.tags[i] for i in sentence], [result.rnn.tags[i] for i in sentence]))
-    position = chosen - first
-    # Each model explains its own label for the token: the two may differ.
-    cnn_explained = explain(cnn, tokens, position, result.cnn.tags[chosen])
-    rnn_explained = explain(rnn, tokens, position, result.rnn.tags[chosen])
-    cnn_ig, rnn_ig = cnn_explained.integrated_gradients, rnn_explained.integrated_gradients  # (T,) each
-    cnn_change = cnn_explained.occlusion - cnn_explained.probability  # (T,): p without the word − p
-    rnn_change = rnn_explained.occlusion - rnn_explained.probability
-    charts.show(
-        fig.receptive_field_bars(tokens, cnn_ig, rnn_ig, position, radius, view="integrated_gradients"),
-        "compare_ig",
-        f"Integrated gradients of each model's log-probability for its label, from a baseline with every word "
-        f"replaced by {UNKNOWN_WORD}; each model scaled to its largest attribution.",
-    )
-    summaries = {
-        name: {
-            "label": e.label,
-            "probability": e.probability,
-            "completeness": explain_fig.residual_words(e.attribution_sum, e.log_prob, e.baseline_log_prob),
-        }
-        for name, e in (("cnn", cnn_explained), ("rnn", rnn_explained))
-    }
-    charts.show(
-        fig.receptive_field_bars(tokens, cnn_change, rnn_change, position, radius, view="occlusion"),
-        "compare_occlusion",
-        fig.reach_caption(
-            tokens[position],
-            summaries["cnn"],
-            summaries["rnn"],
-            fig.reach_summary(cnn_ig, rnn_ig, position, radius),
-            fig.reach_summary(cnn_change, rnn_change, position, radius),
-        ),
-    )
-    st.markdown(
-        "**What to notice.** The convolutional tagger decides each word's label from a fixed window of "
-        f"{2 * radius + 1} words around it, and nothing else: words outside have no effect at all, however telling. "
-        "The BiLSTM reads "
-        "the whole sentence in both directions and carries what it read, so a clue at the far end can still change a "
-        "label. In the article's example both see “President” and “Street”, right next to each Roosevelt. In “The "
-        "clue is far away”, both sentences open with the same ten words, so the CNN must give both Morgans the same "
-        "label; only the BiLSTM reads on to “its profit” or “scored”."
-    )
+    explained = explain_both(cnn, rnn, result, chosen)
+    st.html(fig.label_diff_html(explained.tokens, explained.cnn_tags, explained.rnn_tags))
+    for key, figure, caption in fig.tagger_reach_views(explained.cnn, explained.rnn, radius):
+        charts.show(figure, key, caption)
+    st.markdown("**What to notice.** " + fig.tagger_reach_note(radius))
 
     st.subheader("Size, accuracy and speed")
     model_table(
-        [
-            {
-                "model": f"CNN tagger ({len(cnn.config.conv_dilations)} dilated convolutions)",
-                "parameters": f"{cnn_manifest.get('parameters', 0):,}",
-                "CoNLL-2003 test F1": f"{cnn_manifest['metrics']['test_f1']:.2f}",
-                "time for this text (ms)": round(result.cnn_ms, 1),
-            },
-            {
-                "model": "BiLSTM-CRF",
-                "parameters": f"{rnn_manifest.get('parameters', 0):,}",
-                "CoNLL-2003 test F1": f"{rnn_manifest['metrics']['test_f1']:.2f}",
-                "time for this text (ms)": round(result.rnn_ms, 1),
-            },
-        ]
+        fig.tagger_models_table(
+            [
+                (fig.tagger_description(cnn.config), cnn_manifest, result.cnn_ms),
+                (fig.tagger_description(rnn.config), rnn_manifest, result.rnn_ms),
+            ]
+        )
     )
-    st.caption(
-        "F1: entity-level exact match on the CoNLL-2003 test set, as conlleval counts it (`python -m "
-        "training.evaluate ner --model cnn` / `--model bilstm`). Both share the same word vectors and character "
-        "features, which hold most of the parameters. Time: tagging your text on this server, this run."
-    )
+    st.caption(fig.tagger_models_caption({"cnn": cnn_manifest, "bilstm": rnn_manifest}))
     speed = resources.measured_json("ner_speed.json")
     if speed is None:
         st.warning("weights/ner_speed.json is missing: run `python benchmarks/ner_speed.py`.")

@@ -233,3 +233,17 @@ def test_the_rows_read_caption_follows_the_reading():
     assert "4 rows" in fig.row_memory_caption(np.zeros((4, 6))) and "6 numbers" in fig.row_memory_caption(
         np.zeros((4, 6))
     )
+
+
+def test_the_tagger_descriptions_and_table_follow_configs_and_manifests():
+    from types import SimpleNamespace
+
+    cnn = SimpleNamespace(encoder="cnn", conv_dilations=[1, 2, 4, 1], crf=False)
+    assert fig.tagger_description(cnn) == "CNN tagger (4 dilated convolutions)"
+    assert fig.tagger_description(SimpleNamespace(encoder="bilstm", lstm_layers=1, crf=True)) == "BiLSTM-CRF"
+    assert fig.tagger_description(SimpleNamespace(encoder="bilstm", lstm_layers=2, crf=False)) == "2-layer BiLSTM"
+    rows = fig.tagger_models_table([("CNN tagger", {"metrics": {"test_f1": 88.123}}, 3.21)])
+    assert rows == [
+        {"model": "CNN tagger", "parameters": "—", "CoNLL-2003 test F1": "88.12", "time for this text (ms)": 3.2}
+    ]
+    assert "`python -m x`" in fig.tagger_models_caption({"cnn": {"evaluate_command": "python -m x"}})

@@ -181,3 +181,20 @@ def test_far_clue_preset_same_window_same_cnn_label():
     np.testing.assert_array_equal(first, second)
     assert [result.rnn.tags[i] for i in starts] == ["B-ORG", "B-PER"]
     assert result.cnn.tags[starts[0]] == result.cnn.tags[starts[1]]
+
+
+def test_explain_both_explains_each_taggers_own_label_in_the_tokens_sentence():
+    from models.compare import compare_text, explain_both
+
+    cnn, _ = load_tagger("cnn")
+    rnn, _ = load_tagger("bilstm")
+    text = "Jordan scored 30 points. Roosevelt Street is in Manhattan."
+    result = compare_text(cnn, rnn, text)
+    index = result.rnn.tokens.index("Street")
+    explained = explain_both(cnn, rnn, result, index)
+    assert explained.tokens == ["Roosevelt", "Street", "is", "in", "Manhattan", "."]
+    assert explained.position == 1 and explained.tokens[explained.position] == "Street"
+    assert explained.cnn.label == result.cnn.tags[index] and explained.rnn.label == result.rnn.tags[index]
+    assert explained.rnn_tags == result.rnn.tags[index - 1 : index + 5]
+    with pytest.raises(ValueError):
+        explain_both(cnn, rnn, result, len(result.rnn.tokens))
