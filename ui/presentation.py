@@ -231,4 +231,7 @@ def scale_figure(fig):
     layout["font"] = {**layout.get("font", {}), "size": CHART_FONT}
     if layout.get("height"):
         layout["height"] = int(layout["height"] * CHART_HEIGHT_SCALE)
+    if "t" in layout.get("margin", {}):
+        # The top margin holds tick labels or a legend on some charts: they grow with the font.
+        layout["margin"] = {**layout["margin"], "t": int(layout["margin"]["t"] * CHART_HEIGHT_SCALE)}
     return figure(data.get("data", []), layout)
