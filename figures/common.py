@@ -41,6 +41,7 @@ TITLE_EM_PER_CHAR = 0.5
 LINE_SPACING = 1.3  # plotly's, between the lines of a text
 MULTILINE_RAISE_EM = 0.7
 PLOTLY_TOP_MARGIN = 100  # plotly's default, for a figure that sets none
+PLOTLY_FONT_PX = 12  # plotly's default font size
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
@@ -90,6 +91,10 @@ def fit_title(fig: go.Figure, title_px: int = TITLE_PX, chart_px: int = NARROW_C
     lines = wrap_label(title["text"], max_chars)
     line_px = LINE_SPACING * title_px
     extra = round(MODEBAR_BAND_PX + (len(lines) - 1) * line_px)
+    if any(name.startswith("xaxis") and (axis or {}).get("side") == "top" for name, axis in layout.items()):
+        # Tick labels above the plot share the top margin with the title: plotly makes room for them, or for a
+        # title, not for both.
+        extra += round(LINE_SPACING * layout.get("font", {}).get("size", PLOTLY_FONT_PX))
     margin = dict(layout.get("margin", {}))
     layout["margin"] = {**margin, "t": margin.get("t", PLOTLY_TOP_MARGIN) + extra}
     if layout.get("height"):
