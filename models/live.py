@@ -45,7 +45,9 @@ EVAL_EVERY_S = 1.0
 EVAL_SHARE_INVERSE = 4
 # Refresh the filters, the fixed digit's feature maps and the models used for drawing this often.
 PUBLISH_EVERY_S = 0.25
-EVAL_BATCH = 500
+# Scoring keeps every layer's maps of a batch alive at once (the forward pass returns them): 500 digits
+# would take 60 MB for the default CNN, 100 take 12.
+EVAL_BATCH = 100
 # Batch norm's running statistics trail weights that change every step, and scored with them the held-out
 # accuracy of a live CNN jumps by several points from one evaluation to the next. Before each evaluation
 # they are measured afresh on this many training images ("precise batch norm").
@@ -163,7 +165,7 @@ def build_model(kind: str, config: LiveConfig, generator: torch.Generator) -> nn
 
 
 @torch.no_grad()
-def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, chunk: int = 250) -> None:
+def recalibrate_batch_norm(model: nn.Module, images: torch.Tensor, chunk: int = EVAL_BATCH) -> None:
     """Set every batch-norm layer's running mean and variance to their average over `images` (C, 1, 28, 28)
     under the current weights. Training mode normalises with each batch's own statistics, so this changes
     nothing about training; it makes the evaluation-mode model match the weights it has now."""

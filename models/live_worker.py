@@ -11,6 +11,8 @@ the page passes `alive`, and the command line passes nothing.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
 import os
 import threading
@@ -28,9 +30,14 @@ SLOTS_ENV = "CNNRNN_LIVE_SLOTS"
 GRACE_S = 5.0
 # How often a waiting worker looks at its commands and its session.
 POLL_S = 0.25
-# A run holds its slot for at most this many times its CPU budget in real time: on a busy server, CPU
-# seconds come slowly, and the next in the queue should not wait for ever.
+# A run holds its slot for at most this many times its CPU budget in real time, and at least MIN_WALL_S: on a
+# busy server CPU seconds come slowly, and the next in the queue should not wait for ever.
 WALL_FACTOR = 3.0
+MIN_WALL_S = 120.0
+
+
+def wall_limit(max_seconds: float) -> float:
+    return max(WALL_FACTOR * max_seconds, MIN_WALL_S)
 
 
 class Job(Protocol):
@@ -39,6 +46,19 @@ class Job(Protocol):
     def advance(self, force_evaluation: bool = False) -> None: ...
 
     def stop(self, reason: str) -> None: ...
+
+
+def release_freed_memory() -> None:
+    """Hand memory freed by a finished or dropped job back to the system. glibc keeps what a thread freed
+    in that thread's arena for reuse, so without this a server's resident size only ever grows with the
+    trainings it has run; malloc_trim returns the unused pages of every arena. Elsewhere, a no-op."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        trim = None
+    if trim is not None:
+        trim(0)
 
 
 def default_slots() -> int:
@@ -260,10 +280,14 @@ class Worker:
         # The one place a worker's torch thread count is set: each training gets one core's worth.
         torch.set_num_threads(self._threads)
         job = self._job
+        trimmed = False
         try:
             while not self._quit():
                 if job.finished:
                     self._state = "finished"
+                    if not trimmed:  # the run's working memory is free now; only its record remains
+                        release_freed_memory()
+                        trimmed = True
                     with self._cond:
                         self._cond.wait(POLL_S)  # keep the finished run for the page until reset or session end
                     continue
@@ -290,6 +314,8 @@ class Worker:
                 if not job.finished:
                     job.stop("stopped")
                 self._job = None  # the session is gone or reset: free the models now
+                del job
+                release_freed_memory()
                 self._state = "stopped"
             else:
                 self._state = "finished"
