@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
     st.Page("pages/text.py", title="Type text → RNN", icon="⌨️", url_path="text"),
     st.Page("pages/compare.py", title="CNN vs RNN, side by side", icon="⚖️", url_path="compare"),
+    st.Page("pages/train.py", title="Train them yourself", icon="🏋️", url_path="train"),
 ]
 
 presenting = presentation.active()

@@ -38,3 +38,8 @@ st.caption(
     "The same digit through a CNN and a row-by-row RNN, the same sentence through a convolutional tagger and the "
     "BiLSTM: what each sees, how each decides, and their size, accuracy and speed, all measured."
 )
+st.page_link("pages/train.py", label="Train them yourself", icon="🏋️")
+st.caption(
+    "Train a small CNN and a row-by-row LSTM from random weights, live and side by side: their curves, the CNN's "
+    "filters turning from noise, what each still gets wrong. Then teach the CNN a symbol of your own in seconds."
+)

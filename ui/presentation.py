@@ -104,6 +104,12 @@ STEPS = (
         "Both Morgans open with the same ten words: the CNN must label them alike; the BiLSTM reads on.",
         anchor="compare_entities",
     ),
+    Step(
+        "Watch them learn",
+        "pages/train.py",
+        {"train_models": "both"},
+        "Press Start: both begin at chance, 10%. Which one learns faster, per example and per second?",
+    ),
 )
 
 

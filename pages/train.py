@@ -1,0 +1,338 @@
+"""Train them yourself: a CNN and an RNN learn MNIST live, side by side; then teach the CNN symbols of your own."""
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from figures import digits as digit_figures
+from figures import live as fig
+from figures.measured import MODEL_COLOURS
+from models.checkpoint import WeightsError
+from models.live import OPTIMISERS, LiveConfig, LiveConfigError
+from models.live_symbols import HOLD_BACK_EVERY, MAX_NAME, MIN_EXAMPLES
+from training.mnist_data import MnistDataError
+from ui import charts, live, resources
+from ui.inputs import CANVAS_SIZE, DigitSource
+from ui.navigation import ensure_app_navigation
+
+ensure_app_navigation()
+
+st.title("Train them yourself")
+st.caption(
+    "A small CNN and a row-by-row LSTM start from random weights and learn MNIST while you watch, on the same "
+    "batches. Every chart below is the live training, not a recording."
+)
+
+try:
+    data = live.data()
+except (MnistDataError, OSError) as error:
+    st.error(f"The MNIST digits could not be loaded, so nothing can train: {error}")
+    st.stop()
+
+OPTIMISER_NAMES = {"adam": "Adam", "sgd_momentum": "SGD with momentum 0.9", "sgd": "plain SGD"}
+KIND_NAMES = {"both": "Both, racing", "cnn": "CNN only", "rnn": "RNN only"}
+worker = live.run_worker()
+locked = worker is not None  # a run keeps the settings it started with: Reset to change them
+locked_help = "Press Reset to change the settings: a run keeps the ones it started with."
+
+# ---------------------------------------------------------------- settings
+with st.container(border=True):
+    left, middle, right = st.columns(3)
+    kinds = left.segmented_control(
+        "Train", list(KIND_NAMES), format_func=KIND_NAMES.get, default="both", key="train_models", required=True,
+        disabled=locked, bind="query-params",
+    )  # fmt: skip
+    learning_rate = left.number_input(
+        "Learning rate", min_value=0.0, max_value=1e6, value=3e-3, step=1e-3, format="%g", key="train_lr",
+        disabled=locked, bind="query-params", help=locked_help if locked else "How far each step moves the weights.",
+    )  # fmt: skip
+    optimiser = left.selectbox(
+        "Optimiser", OPTIMISERS, format_func=OPTIMISER_NAMES.get, key="train_optimiser", disabled=locked,
+        bind="query-params",
+    )  # fmt: skip
+    batch_size = middle.select_slider(
+        "Batch size", live.BATCH_SIZES, value=64, key="train_batch", disabled=locked, bind="query-params"
+    )
+    filters = middle.select_slider(
+        "CNN: first-layer filters", live.CONV_FILTERS, value=8, key="train_filters", disabled=locked,
+        bind="query-params",
+        help="conv1 has this many 5×5 filters; the four later layers have 1, 2, 2 and 4 times as many (3×3).",
+    )  # fmt: skip
+    units = middle.select_slider(
+        "RNN: LSTM units", live.LSTM_UNITS, value=64, key="train_units", disabled=locked, bind="query-params"
+    )
+    augment = right.toggle(
+        "Augmentation", value=False, key="train_augment", disabled=locked, bind="query-params",
+        help="Each batch is randomly rotated, scaled, sheared, shifted and its strokes thickened or thinned.",
+    )  # fmt: skip
+    max_seconds = right.slider(
+        "Budget: CPU seconds", 5, live.MAX_BUDGET_S, 30, key="train_seconds", disabled=locked, bind="query-params",
+        help="The run stops after this much CPU time, training and scoring of both models included.",
+    )  # fmt: skip
+    max_steps = right.number_input(
+        "Budget: steps", min_value=1, max_value=20_000, value=20_000, step=100, key="train_steps", disabled=locked,
+        bind="query-params",
+    )  # fmt: skip
+
+try:
+    config = LiveConfig(
+        kinds=("cnn", "rnn") if kinds == "both" else (kinds,), learning_rate=float(learning_rate),
+        batch_size=int(batch_size), optimiser=optimiser, conv_filters=int(filters), lstm_units=int(units),
+        augment=bool(augment), max_seconds=float(max_seconds), max_steps=int(max_steps),
+    )  # fmt: skip
+except LiveConfigError as error:
+    st.error(str(error))
+    config = None
+if config is not None and config.learning_rate == 0:
+    st.warning("A learning rate of 0 never moves a weight: the models will stay as random as they start.")
+elif config is not None and config.learning_rate >= 1:
+    st.warning(f"A learning rate of {config.learning_rate:g} is very large: expect the loss to blow up (diverge).")
+
+# ---------------------------------------------------------------- controls
+status = worker.status() if worker is not None else None
+finished = status is not None and status.finished is not None
+playing = worker is not None and worker.playing
+started = worker is not None and worker.job.steps > 0
+play_col, pause_col, step_col, reset_col, _ = st.columns([1, 1, 1, 1, 3])
+play_col.button(
+    "Resume" if started and not finished else "Start", key="train_start", type="primary", icon=":material/play_arrow:",
+    disabled=config is None or playing or finished, on_click=live.start_run, args=(config,),
+)  # fmt: skip
+pause_col.button("Pause", key="train_pause", icon=":material/pause:", disabled=not playing, on_click=live.pause_run)
+step_col.button(
+    "One step", key="train_step", icon=":material/skip_next:", disabled=config is None or finished,
+    on_click=live.step_run, args=(config,),
+)  # fmt: skip
+reset_col.button("Reset", key="train_reset", icon=":material/restart_alt:", disabled=worker is None,
+                 on_click=live.reset_run)  # fmt: skip
+notice = live.take_notice()
+if notice:
+    st.info(notice)
+
+
+# ---------------------------------------------------------------- live charts
+@st.fragment(run_every=live.REFRESH_S if worker is not None and worker.busy else None)
+def live_charts(was_busy: bool) -> None:
+    worker = live.run_worker()
+    st.caption(fig.pool_line(live.pool().load()))
+    if worker is None:
+        st.info("Press **Start** to train from random weights, or **One step** to take a single step.")
+        return
+    if was_busy and not worker.busy:
+        st.rerun()  # the run paused or ended on its own: redraw the buttons and stop polling
+    view = worker.job.view()
+    status = worker.status()
+    level, sentence = fig.run_status(status, view.steps, view.cpu_seconds, view.config.max_seconds,
+                                     view.config.max_steps)  # fmt: skip
+    getattr(st, level)(sentence)
+    learners = view.learners
+    for column, (kind, learner) in zip(st.columns(len(learners)), learners.items(), strict=True):
+        evaluation = learner.evaluation
+        column.metric(
+            f"{fig.SHORT_NAMES[kind]}: held-out accuracy",
+            "diverged" if learner.divergence else "—" if evaluation is None else f"{evaluation.accuracy:.1%}",
+            delta=f"{learner.examples:,} examples, {learner.seconds:.1f} s CPU, {learner.parameters:,} weights",
+            delta_color="off",
+            delta_arrow="off",
+        )
+    charts.show(
+        fig.learning_curves(learners),
+        "train_curves",
+        fig.curves_caption(learners, len(data.heldout_labels), view.config.learning_rate),
+    )
+    cnn, rnn = learners.get("cnn"), learners.get("rnn")
+    if cnn is not None and cnn.picture is not None:
+        st.subheader("The CNN's first layer, learning")
+        picture = cnn.picture
+        charts.show(fig.filters_then_and_now(cnn.initial_filters, picture.filters, picture.step), "train_filters_now")
+        drift_col, maps_col = st.columns(2)
+        charts.show(
+            fig.filter_drift_bars(picture.filter_cosine, picture.filter_change),
+            "train_drift",
+            fig.filter_drift_caption(picture.filter_cosine, picture.filter_change, picture.step),
+            drift_col,
+        )
+        charts.show(
+            digit_figures.feature_map_grid(picture.fixed_maps, "conv1"),
+            "train_maps",
+            f"Held-out digit {int(data.heldout_labels[data.fixed_index])}, always the same one, through conv1 as it "
+            "is now. " + digit_figures.feature_map_caption(picture.fixed_maps, "conv1"),
+            maps_col,
+        )
+    if rnn is not None and rnn.evaluation is not None:
+        st.subheader("The RNN, row by row")
+        charts.show(
+            fig.rows_accuracy(rnn.evaluation.rows_accuracy),
+            "train_rows",
+            fig.rows_accuracy_caption(rnn.evaluation.rows_accuracy),
+        )
+    scored = {kind: learner for kind, learner in learners.items() if learner.evaluation is not None}
+    if scored:
+        st.subheader("What each still gets wrong")
+        digits = [str(d) for d in range(10)]
+        for column, (kind, learner) in zip(st.columns(len(scored)), scored.items(), strict=True):
+            evaluation, name = learner.evaluation, fig.SHORT_NAMES[kind]
+            charts.show(
+                fig.confusion_matrix(evaluation.confusion, digits, digits, f"{name}: held-out confusion",
+                                     MODEL_COLOURS[kind]),
+                f"train_confusion_{kind}",
+                fig.confusion_caption(evaluation.confusion, digits, digits, name),
+                column,
+            )  # fmt: skip
+            wrong_total = int(evaluation.confusion.sum() - evaluation.confusion.trace())
+            if len(evaluation.wrong):
+                charts.show(
+                    fig.mistakes(data.heldout_images[evaluation.wrong, 0].numpy(),
+                                 data.heldout_labels[evaluation.wrong].numpy(), evaluation.wrong_predictions, name),
+                    f"train_wrong_{kind}",
+                    fig.mistakes_caption(data.heldout_labels[evaluation.wrong].numpy(), evaluation.wrong_predictions,
+                                         wrong_total, name),
+                    column,
+                )  # fmt: skip
+            else:
+                column.success(fig.mistakes_caption([], [], wrong_total, name))
+
+
+live_charts(worker is not None and worker.busy)
+
+# ---------------------------------------------------------------- use what you trained
+st.header("Use what you trained")
+st.caption("Draw a digit: your freshly trained models answer beside the app's pretrained CNN (99.7% on MNIST).")
+canvas = DigitSource("train")
+canvas.setup("canvas")
+draw_col, answer_col = st.columns([1, 2])
+with draw_col, st.container(key="train_digit_pad"):
+    canvas.draw(st_canvas)
+    canvas.clear_button()
+
+
+@st.fragment(run_every=live.REFRESH_S if worker is not None and worker.busy else None)
+def canvas_answers() -> None:
+    image28 = live.prepared(st.session_state.get("train_drawing"))
+    if image28 is None:
+        st.info("✏️ Draw a digit on the black canvas.")
+        return
+    view = live.run_view()
+    models, names, colours = {}, {}, {}
+    for kind, learner in (view.learners if view is not None else {}).items():
+        if learner.evaluation is not None and learner.divergence is None:
+            models[kind] = learner.evaluation.model
+            names[kind] = f"your {fig.SHORT_NAMES[kind]} (step {learner.evaluation.step:,})"
+            colours[kind] = MODEL_COLOURS[kind]
+    try:
+        models["pretrained"] = resources.digit_model("cnn")[0]
+        names["pretrained"], colours["pretrained"] = "the pretrained CNN", fig.PRETRAINED_COLOUR
+    except WeightsError as error:
+        st.warning(str(error))
+    if view is None or len(models) == ("pretrained" in models):
+        st.caption("Train a model above to see what it makes of your drawing.")
+    if models:
+        probabilities = live.predictions(image28, models)
+        charts.show(fig.prediction_bars(probabilities, names, colours), "train_predictions",
+                    fig.prediction_caption(probabilities, names))  # fmt: skip
+
+
+with answer_col:
+    canvas_answers()
+
+# ---------------------------------------------------------------- symbols
+st.header("Teach the CNN a symbol of your own")
+st.caption(
+    f"Transfer learning, live. Name up to three symbols, draw at least {MIN_EXAMPLES} examples of each, and the CNN "
+    "learns them in seconds: its convolutional layers stay as MNIST trained them, and its last layer gets a new "
+    "output per symbol, fine-tuned on your drawings (each seen in many warped copies) plus a replay of MNIST digits "
+    f"so the digits are not forgotten. Every {HOLD_BACK_EVERY}th drawing is held back to test on. Your drawings stay "
+    "in your session only."
+)
+defaults = ("tick", "star", "")
+names = [
+    column.text_input(f"Symbol {i + 1}", value=defaults[i], max_chars=MAX_NAME, key=f"train_symbol_{i}",
+                      bind="query-params", placeholder="a name, e.g. your initial")
+    for i, column in enumerate(st.columns(live.SYMBOL_SLOTS))
+]  # fmt: skip
+symbol_canvas = live.SYMBOL_CANVAS
+symbol_canvas.setup("canvas")
+slots = live.drawings()
+draw_col, side_col = st.columns([1, 2])
+with draw_col, st.container(key="train_symbol_pad"):
+    symbol_canvas.draw(st_canvas)
+    symbol_canvas.clear_button()
+with side_col:
+    st.markdown("**Add the drawing as an example of:**")
+    for i, column in enumerate(st.columns(live.SYMBOL_SLOTS)):
+        column.button(
+            f"{names[i].strip() or f'symbol {i + 1}'} ({len(slots[i])})", key=f"train_add_{i}", icon=":material/add:",
+            disabled=not names[i].strip(), on_click=live.add_drawing,
+            args=(i, names[i]),
+        )  # fmt: skip
+        if slots[i]:
+            column.image(fig.drawings_strip(slots[i][-6:]), caption=f"last {min(len(slots[i]), 6)}", width=150)
+    symbol_notice = live.take_notice(live.SYMBOL_NOTICE)
+    if symbol_notice:
+        st.info(symbol_notice)
+    your_cnn = None
+    view = live.run_view()
+    if view is not None and "cnn" in view.learners and view.learners["cnn"].evaluation is not None:
+        your_cnn = view.learners["cnn"].evaluation.model
+    base_choice = st.segmented_control(
+        "Start from", ["pretrained", "yours"], key="train_symbol_base", default="pretrained", required=True,
+        format_func={"pretrained": "the pretrained CNN", "yours": "the CNN you trained above"}.get,
+        disabled=your_cnn is None, help="Which CNN's layers to keep; the pretrained one has seen all of MNIST.",
+    )  # fmt: skip
+    try:
+        base = your_cnn if base_choice == "yours" and your_cnn is not None else resources.digit_model("cnn")[0]
+    except WeightsError as error:
+        st.error(str(error))
+        base = None
+    teach_col, forget_col = st.columns(2)
+    lesson_worker = live.lesson_worker()
+    teach_col.button(
+        "Teach the CNN", key="train_teach", type="primary", icon=":material/school:",
+        disabled=base is None or (lesson_worker is not None and lesson_worker.busy),
+        on_click=live.teach, args=(names, base),
+    )  # fmt: skip
+    forget_col.button("Forget my drawings", key="train_forget", icon=":material/delete:", on_click=live.forget_drawings)
+
+
+@st.fragment(run_every=live.REFRESH_S if lesson_worker is not None and lesson_worker.busy else None)
+def lesson_charts(was_busy: bool) -> None:
+    worker = live.lesson_worker()
+    if worker is None:
+        return
+    if was_busy and not worker.busy:
+        st.rerun()
+    view = worker.job.view()
+    level, sentence = fig.lesson_status(worker.status(), view)
+    getattr(st, level)(sentence)
+    if view.classifier is None:
+        return
+    scores_col, confusion_col = st.columns(2)
+    charts.show(
+        fig.symbol_scores(view.names, view.per_symbol_accuracy, view.mnist_accuracy),
+        "train_symbol_scores",
+        fig.symbol_scores_caption(view.names, view.per_symbol_accuracy, view.heldback_counts, view.mnist_accuracy,
+                                  len(data.heldout_labels)),
+        scores_col,
+    )  # fmt: skip
+    columns = [*view.names, "a digit"]
+    charts.show(
+        fig.confusion_matrix(view.confusion, list(view.names), columns, "Held-back drawings: confusion",
+                             MODEL_COLOURS["cnn"]),
+        "train_symbol_confusion",
+        fig.confusion_caption(view.confusion, list(view.names), columns, "CNN"),
+        confusion_col,
+    )  # fmt: skip
+    charts.show(fig.lesson_curve(view.curve), "train_lesson_curve", fig.lesson_curve_caption(view.curve))
+    image28 = live.prepared(st.session_state.get("train_sym_drawing"))
+    if image28 is None:
+        st.info(f"✏️ Draw on the canvas above ({CANVAS_SIZE}×{CANVAS_SIZE}) to test: a digit or one of your symbols.")
+        return
+    probs = view.classifier.probabilities(image28)
+    labels = view.classifier.labels
+    top = int(probs.argmax())
+    st.metric("The CNN says", labels[top], delta=f"{probs[top]:.0%} confident", delta_color="off", delta_arrow="off")
+    charts.show(fig.symbol_prediction_bars(labels, probs, len(view.names)), "train_symbol_prediction",
+                "Probabilities, highest first: " + ", ".join(f"{labels[i]}: {probs[i]:.1%}"
+                                                             for i in probs.argsort()[::-1][:3]) + ".")  # fmt: skip
+
+
+lesson_charts(lesson_worker is not None and lesson_worker.busy)

@@ -1,0 +1,155 @@
+"""The training page under AppTest: curves that grow, controls, bad input in words, symbols, isolation."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import chart, chart_keys
+from tests.drawing import SEVEN, render
+from tests.live_fixtures import symbol_drawing
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
+TIMEOUT = 120
+
+
+@pytest.fixture
+def page():
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    yield at
+    worker = at.session_state["train_run_worker"] if "train_run_worker" in at.session_state else None
+    if worker is not None:  # no thread outlives its test
+        worker.stop()
+        worker.join(30)
+
+
+def rerun_until(at, condition, timeout: float = 180.0, what: str = "the page"):
+    """Rerun the page (as its run_every fragments would) until `condition(at)` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        at.run()
+        assert not at.exception, at.exception
+        if condition(at):
+            return at
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+
+
+def texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def finished(at) -> bool:
+    return "Done:" in texts(at.success) or "Stopped" in texts(at.warning)
+
+
+def array(values) -> np.ndarray:
+    """A plotly array as sent to the browser: a list, or numpy's bytes in base64 ({"dtype", "bdata"})."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+def training_points(at) -> int:
+    """Points on the CNN's training accuracy curve (examples axis)."""
+    return len(array(chart(at, "train_curves")["data"][0]["x"]))
+
+
+def test_one_step_then_start_grows_the_curves(page):
+    page.number_input(key="train_steps").set_value(30).run()
+    page.button(key="train_step").click().run()
+    rerun_until(page, lambda at: "Paused (step 1 of at most 30" in texts(at.info), what="one step")
+    assert training_points(page) == 1
+    page.button(key="train_start").click().run()
+    rerun_until(page, finished, what="the run to finish")
+    assert training_points(page) == 30
+    metrics = {m.label: m.value for m in page.metric}
+    assert set(metrics) == {"CNN: held-out accuracy", "RNN: held-out accuracy"}
+    assert all(value.endswith("%") for value in metrics.values())
+    assert {"train_filters_now", "train_drift", "train_maps", "train_rows", "train_confusion_cnn",
+            "train_confusion_rnn"} <= chart_keys(page)  # fmt: skip
+    assert page.number_input(key="train_lr").disabled  # the run keeps its settings until Reset
+
+
+def test_a_learning_rate_of_zero_is_explained(page):
+    page.number_input(key="train_lr").set_value(0.0).run()
+    assert "A learning rate of 0 never moves a weight" in texts(page.warning)
+
+
+def test_a_huge_learning_rate_shows_divergence_not_a_traceback(page):
+    page.number_input(key="train_lr").set_value(1e6).run()
+    assert "expect the loss to blow up" in texts(page.warning)
+    page.number_input(key="train_steps").set_value(200).run()
+    page.button(key="train_start").click().run()
+    rerun_until(page, finished, what="divergence")
+    assert "every model diverged" in texts(page.warning)
+    assert {m.value for m in page.metric} == {"diverged"}
+    captions = texts(page.caption)
+    assert "The CNN diverged at step" in captions and "The RNN diverged at step" in captions
+    assert not page.error
+
+
+def test_reset_while_training_stops_and_forgets_the_run(page):
+    page.button(key="train_start").click().run()
+    rerun_until(page, lambda at: "Training…" in texts(at.info) or "Waiting" in texts(at.warning), what="training")
+    worker = page.session_state["train_run_worker"]
+    page.button(key="train_reset").click().run()
+    assert not page.exception
+    assert "Reset while training: the run stopped" in texts(page.info)
+    assert "train_run_worker" not in page.session_state
+    assert worker.join(30) and worker.job is None
+    assert "train_curves" not in chart_keys(page)
+    assert not page.number_input(key="train_lr").disabled
+
+
+def test_teaching_with_no_drawings_or_one_says_what_to_draw(page):
+    page.button(key="train_teach").click().run()
+    assert "Draw at least 5 examples" in texts(page.info)
+    page.session_state["train_sym_drawing"] = render(SEVEN)
+    page.run()
+    page.button(key="train_add_0").click().run()
+    assert "Added drawing 1 of “tick”" in texts(page.info)
+    page.button(key="train_teach").click().run()
+    assert "“tick” has 1 drawing: draw at least 5" in texts(page.info)
+    assert "train_lesson_worker" not in page.session_state
+
+
+def test_adding_an_empty_canvas_says_so(page):
+    page.session_state["train_sym_drawing"] = np.zeros((280, 280, 4), dtype=np.uint8)
+    page.run()
+    page.button(key="train_add_1").click().run()
+    assert "The canvas is empty" in texts(page.info)
+
+
+def test_two_symbols_are_taught_and_one_is_recognised(page):
+    rng = np.random.default_rng(1)
+    for slot, symbol in ((0, "tick"), (1, "star")):
+        for _ in range(5):
+            page.session_state["train_sym_drawing"] = symbol_drawing(symbol, rng)
+            page.run()
+            page.button(key=f"train_add_{slot}").click().run()
+    assert page.button(key="train_add_1").label == "star (5)"
+    page.button(key="train_teach").click().run()
+    rerun_until(page, lambda at: "Learned in" in texts(at.success), what="the lesson")
+    assert {"train_symbol_scores", "train_symbol_confusion", "train_lesson_curve"} <= chart_keys(page)
+    page.session_state["train_sym_drawing"] = symbol_drawing("star", rng)
+    page.run()
+    said = {m.label: m.value for m in page.metric}["The CNN says"]
+    assert said == "star"
+
+
+def test_a_second_session_sees_nothing_of_the_first(page):
+    page.number_input(key="train_steps").set_value(5).run()
+    page.button(key="train_start").click().run()
+    rerun_until(page, finished, what="the first session's run")
+    other = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not other.exception
+    assert "train_curves" not in chart_keys(other) and not other.metric
+    assert "Press **Start**" in texts(other.info)
