@@ -109,6 +109,7 @@ STEPS = (
         "pages/train.py",
         {"train_models": "both"},
         "Press Start: both begin at chance, 10%. Which one learns faster, per example and per second?",
+        anchor="train_start",
     ),
 )
 
