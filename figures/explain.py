@@ -10,12 +10,13 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import MARGIN, figure, plot_text
+from figures.common import MARGIN, NEGATIVE_COLOUR, POSITIVE_COLOUR, figure, plot_text
 
 # Okabe–Ito, distinguishable with the common colour-vision deficiencies.
 PART_COLOURS = {"word": "#56B4E9", "char": "#E69F00", "case": "#009E73"}
 PART_NAMES = {"word": "word vector", "char": "spelling (char-CNN)", "case": "capitalisation"}
-FOR, AGAINST, NEUTRAL = "#b2182b", "#2166ac", "#bbbbbb"  # red for the label, blue against, grey neither
+# Red for the label, blue against, grey neither: the signed colours every figure uses.
+FOR, AGAINST, NEUTRAL = POSITIVE_COLOUR, NEGATIVE_COLOUR, "#bbbbbb"
 # Below this gap (in nats, about 1% in probability) the relative completeness residual means little.
 SMALL_GAP = 0.01
 RULE_NAMES = {"gauss-legendre": "Gauss–Legendre", "midpoint": "midpoint (Riemann)"}

@@ -23,7 +23,6 @@ UNKNOWN_COLOUR = "#999999"
 # light-dark(), which follows Streamlit's theme (the app sets color-scheme from it). tests/test_contrast.py.
 ENTITY_TEXT = {"light": "#1a1a1a", "dark": "#f5f5f5"}
 _TINT = {"light": ("#ffffff", 0.25), "dark": ("#171614", 0.3)}  # laid over: a base near the theme's page, weight
-SIGNED_SCALE = [[0.0, "#2166ac"], [0.5, "#f7f7f7"], [1.0, "#b2182b"]]
 
 
 def entity_background(label: str, theme: str) -> str:
