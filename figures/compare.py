@@ -306,17 +306,24 @@ def reading_note(cnn_config, rnn_config) -> str:
     )
 
 
-def digit_models_table(models: list[tuple[str, dict, float]]) -> list[dict]:
-    """One row per digit model: (description, manifest, ms for this digit) in, table rows out."""
+def models_table(models: list[tuple[str, dict, float]], metric: tuple[str, str, str], timed: str) -> list[dict]:
+    """One row per model: (description, manifest, ms for this input) in, table rows out. metric: (column,
+    the manifest's metrics key, format); timed: what the time was for ("digit", "text")."""
+    column, key, fmt = metric
+    digits = 2 if timed == "digit" else 1  # a digit takes a millisecond or two; a text, tens
     return [
         {
             "model": description,
             "parameters": _recorded(manifest, "parameters", ","),
-            "MNIST test accuracy": _recorded(manifest.get("metrics", {}), "mnist_test_accuracy", ".2%"),
-            "time for this digit (ms)": round(ms, 2),
+            column: _recorded(manifest.get("metrics", {}), key, fmt),
+            f"time for this {timed} (ms)": round(ms, digits),
         }
         for description, manifest, ms in models
     ]
+
+
+DIGIT_METRIC = ("MNIST test accuracy", "mnist_test_accuracy", ".2%")
+TAGGER_METRIC = ("CoNLL-2003 test F1", "test_f1", ".2f")
 
 
 def digit_models_caption(manifests: dict[str, dict], timing_runs: int) -> str:
@@ -538,19 +545,6 @@ def tagger_description(config) -> str:
         return f"CNN tagger ({len(config.conv_dilations)} dilated convolutions)"
     layers = getattr(config, "lstm_layers", 1)
     return ("BiLSTM" if layers == 1 else f"{layers}-layer BiLSTM") + ("-CRF" if config.crf else "")
-
-
-def tagger_models_table(models: list[tuple[str, dict, float]]) -> list[dict]:
-    """One row per tagger: (description, manifest, ms for this text) in, table rows out."""
-    return [
-        {
-            "model": description,
-            "parameters": _recorded(manifest, "parameters", ","),
-            "CoNLL-2003 test F1": _recorded(manifest.get("metrics", {}), "test_f1", ".2f"),
-            "time for this text (ms)": round(ms, 1),
-        }
-        for description, manifest, ms in models
-    ]
 
 
 def tagger_models_caption(manifests: dict[str, dict]) -> str:

@@ -95,11 +95,13 @@ def digits_view() -> None:
     height, width = result.steps.final.shape
     st.caption(f"Input: {note}, after the same preprocessing to {height}×{width} for both.")
     model_table(
-        fig.digit_models_table(
+        fig.models_table(
             [
                 (fig.cnn_description(cnn.config), cnn_manifest, result.cnn_ms),
                 (fig.rnn_description(rnn.config, len(result.rnn.step_probs)), rnn_manifest, result.rnn_ms),
-            ]
+            ],
+            fig.DIGIT_METRIC,
+            "digit",
         )
     )
     st.caption(fig.digit_models_caption({"cnn": cnn_manifest, "rnn": rnn_manifest}, result.timing_runs))
@@ -240,11 +242,13 @@ def text_view() -> None:
 
     st.subheader("Size, accuracy and speed")
     model_table(
-        fig.tagger_models_table(
+        fig.models_table(
             [
                 (fig.tagger_description(cnn.config), cnn_manifest, result.cnn_ms),
                 (fig.tagger_description(rnn.config), rnn_manifest, result.rnn_ms),
-            ]
+            ],
+            fig.TAGGER_METRIC,
+            "text",
         )
     )
     st.caption(fig.tagger_models_caption({"cnn": cnn_manifest, "bilstm": rnn_manifest}))

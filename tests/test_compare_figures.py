@@ -208,7 +208,9 @@ def test_the_model_descriptions_follow_the_configs():
 
 
 def test_a_missing_manifest_figure_shows_as_a_dash_not_zero():
-    rows = fig.digit_models_table([("CNN", {"metrics": {}}, 1.234), ("RNN", {"parameters": 1234}, 2.0)])
+    rows = fig.models_table(
+        [("CNN", {"metrics": {}}, 1.234), ("RNN", {"parameters": 1234}, 2.0)], fig.DIGIT_METRIC, "digit"
+    )
     assert rows[0]["parameters"] == "—" and rows[0]["MNIST test accuracy"] == "—"
     assert rows[1]["parameters"] == "1,234" and rows[0]["time for this digit (ms)"] == 1.23
 
@@ -242,7 +244,7 @@ def test_the_tagger_descriptions_and_table_follow_configs_and_manifests():
     assert fig.tagger_description(cnn) == "CNN tagger (4 dilated convolutions)"
     assert fig.tagger_description(SimpleNamespace(encoder="bilstm", lstm_layers=1, crf=True)) == "BiLSTM-CRF"
     assert fig.tagger_description(SimpleNamespace(encoder="bilstm", lstm_layers=2, crf=False)) == "2-layer BiLSTM"
-    rows = fig.tagger_models_table([("CNN tagger", {"metrics": {"test_f1": 88.123}}, 3.21)])
+    rows = fig.models_table([("CNN tagger", {"metrics": {"test_f1": 88.123}}, 3.21)], fig.TAGGER_METRIC, "text")
     assert rows == [
         {"model": "CNN tagger", "parameters": "—", "CoNLL-2003 test F1": "88.12", "time for this text (ms)": 3.2}
     ]
