@@ -6,8 +6,6 @@
   knows after row t depends on rows 0..t only.
 """
 
-import string
-
 import numpy as np
 import pytest
 import torch
@@ -15,27 +13,9 @@ import torch
 from models import checkpoint
 from models.compare import compare_digit, compare_text, read_digit
 from models.explain import explain
-from models.ner import PAD, UNK, NERConfig, NERTagger, Vocab, load_tagger, make_batch
+from models.ner import NERTagger, load_tagger, make_batch
 from models.rnn import RowRNN, RowRNNConfig
-
-WORDS = (PAD, UNK, *"the a president roosevelt street in manhattan was not named after him .".split())
-CHARS = (PAD, UNK, *string.ascii_letters, *string.digits, *string.punctuation)
-SENTENCE = "However , Roosevelt Street in Manhattan was not named after him , the president said in a note .".split()
-
-
-def small_tagger(encoder: str, dilations=(1, 2, 1)) -> NERTagger:
-    torch.manual_seed(0)
-    config = NERConfig(
-        vocab_size=len(WORDS),
-        char_vocab_size=len(CHARS),
-        hidden=16,
-        char_filters=6,
-        case_dim=4,
-        encoder=encoder,
-        conv_dilations=dilations,
-        crf=encoder == "bilstm",
-    )
-    return NERTagger(config, Vocab(words=WORDS, chars=CHARS)).eval()
+from tests.taggers import SENTENCE, small_tagger
 
 
 def influential_positions(model: NERTagger, tokens: list[str], position: int) -> dict[str, set[int]]:

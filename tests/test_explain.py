@@ -7,8 +7,6 @@
 - (the article's Roosevelt, explained: tests/test_ner_attribution.py).
 """
 
-import string
-
 import numpy as np
 import pytest
 import torch
@@ -28,43 +26,21 @@ from models.explain import (
 from models.ner import (
     CASES,
     NER_MODELS,
-    PAD,
     TAGS,
     TAGS_IOBES,
     UNK,
-    NERConfig,
     NERTagger,
-    Vocab,
     load_tagger,
     make_batch,
     tag,
 )
+from tests.taggers import SENTENCE
+from tests.taggers import small_tagger as toy_tagger
 from ui.examples import NEWS, ROOSEVELT, SPORTS
-
-WORDS = (PAD, UNK, *"the a president roosevelt street in manhattan was not named after him .".split())
-CHARS = (PAD, UNK, *string.ascii_letters, *string.digits, *string.punctuation)
-SENTENCE = "However , Roosevelt Street in Manhattan was not named after him , the president said in a note .".split()
 
 
 def small_tagger(encoder: str, dilations=(1, 2, 1), tags=TAGS) -> NERTagger:
-    torch.manual_seed(0)
-    config = NERConfig(
-        vocab_size=len(WORDS),
-        char_vocab_size=len(CHARS),
-        tags=tags,
-        hidden=16,
-        char_filters=6,
-        case_dim=4,
-        encoder=encoder,
-        conv_dilations=dilations,
-        crf=encoder == "bilstm",
-    )
-    model = NERTagger(config, Vocab(words=WORDS, chars=CHARS)).eval()
-    with torch.no_grad():
-        # Strong emissions, so that the words, not the biases, decide: there is something to explain.
-        model.emission.weight.normal_(0, 2)
-        model.emission.bias.normal_(0, 3)
-    return model
+    return toy_tagger(encoder, dilations, tags, strong_emissions=True)
 
 
 @pytest.fixture(autouse=True, scope="module")
