@@ -340,7 +340,8 @@ def digit_models_caption(manifests: dict[str, dict], timing_runs: int) -> str:
 def _tag_cell(tag: str, differs: bool) -> str:
     label = tag.split("-")[-1] if tag != "O" else ""
     colour = LABEL_COLOURS.get(label)
-    style = f"background:{colour}40;border-bottom:3px solid {colour};" if colour else "color:#888;"
+    # An "O" keeps the theme's own text colour: a grey light enough to recede fails AA on one theme or the other.
+    style = f"background:{colour}40;border-bottom:3px solid {colour};" if colour else ""
     if differs:
         style += "outline:2px dashed #D55E00;outline-offset:-2px;font-weight:700;"
     return f'<td style="padding:0.15em 0.4em;text-align:center;{style}">{html.escape(tag)}</td>'

@@ -141,7 +141,7 @@ def robustness_figure(results: dict, curve: str) -> go.Figure:
                 "showarrow": False,
                 "xanchor": "right",
                 "yanchor": "bottom",
-                "font": {"size": 11, "color": "#666666"},
+                "font": {"size": 11},  # the theme's text colour: no fixed grey reads at AA on both themes
             }
         ],
     }

@@ -196,11 +196,6 @@ def test_the_comparison_pages_label_table_reads_at_aa(comparison_page_colours):
     theme, measured = comparison_page_colours
     assert "label cell" in {m["kind"] for m in measured}
     unreadable = below_aa(measured, {"label cell"})
-    if theme == "light":
-        # figures/compare.py _tag_cell writes an "O" (no entity) in #888, 3.5:1 on white, and that module is
-        # another engineer's. Like a strict xfail: once it reads at AA, this fails, to become a plain check.
-        assert unreadable, "the label table now reads at AA in the light theme: drop this exception"
-        pytest.xfail(f"the label table's “O” cells (figures/compare.py): {unreadable[0]}")
     assert not unreadable, f"below {AA_TEXT}:1 in the {theme} theme: " + "; ".join(unreadable)
 
 
