@@ -144,9 +144,11 @@ class SymbolLesson:
         self.symbols = symbols
         self.names = tuple(s.name for s in symbols)
         self._generator = torch.Generator().manual_seed(self.config.seed)
-        self.base = base.eval()
-        for parameter in self.base.parameters():
-            parameter.requires_grad_(False)
+        if base.training:
+            raise ValueError("the base CNN must be in eval mode: its batch norm uses its running statistics")
+        # Never modified: it may be the server's shared pretrained model. Its layers only ever run under
+        # inference_mode, so no gradient reaches them.
+        self.base = base
         self._pending = self._images_to_embed(data, augment)
         self._total = sum(len(images) for _, images in self._pending)
         self._done = 0

@@ -271,8 +271,9 @@ with side_col:
         st.info(symbol_notice)
     your_cnn = None
     view = live.run_view()
-    if view is not None and "cnn" in view.learners and view.learners["cnn"].evaluation is not None:
-        your_cnn = view.learners["cnn"].evaluation.model
+    yours = view.learners.get("cnn") if view is not None else None
+    if yours is not None and yours.evaluation is not None and yours.divergence is None:
+        your_cnn = yours.evaluation.model
     base_choice = st.segmented_control(
         "Start from", ["pretrained", "yours"], key="train_symbol_base", default="pretrained", required=True,
         format_func={"pretrained": "the pretrained CNN", "yours": "the CNN you trained above"}.get,

@@ -145,11 +145,26 @@ def test_two_symbols_are_taught_and_one_is_recognised(page):
     assert said == "star"
 
 
-def test_a_second_session_sees_nothing_of_the_first(page):
-    page.number_input(key="train_steps").set_value(5).run()
-    page.button(key="train_start").click().run()
-    rerun_until(page, finished, what="the first session's run")
+def test_two_sessions_training_at_once_see_only_their_own_run(page):
+    """Two sessions, different settings, training at the same time (the second may wait for a slot)."""
     other = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
-    assert not other.exception
-    assert "train_curves" not in chart_keys(other) and not other.metric
-    assert "Press **Start**" in texts(other.info)
+    other.button_group(key="train_models").set_value("rnn").run()
+    assert "train_curves" not in chart_keys(other) and not other.metric  # nothing of the first yet
+    page.number_input(key="train_steps").set_value(40).run()
+    page.select_slider(key="train_filters").set_value(4).run()
+    other.number_input(key="train_steps").set_value(25).run()
+    page.button(key="train_start").click().run()
+    other.button(key="train_start").click().run()
+    try:
+        for at in (page, other):
+            rerun_until(at, finished, what="both sessions' runs")
+        ours, theirs = page.session_state["train_run_worker"].job, other.session_state["train_run_worker"].job
+        assert ours is not theirs and set(ours.learners) == {"cnn", "rnn"} and set(theirs.learners) == {"rnn"}
+        assert ours.learners["cnn"].model.conv1.out_channels == 4 and ours.steps == 40 and theirs.steps == 25
+        assert {m.label for m in other.metric} == {"RNN: held-out accuracy"}
+        assert training_points(page) == 40 and training_points(other) == 25
+        assert len(chart(other, "train_curves")["data"]) == 8  # one model: 2 curves x 4 panels
+    finally:
+        worker = other.session_state["train_run_worker"] if "train_run_worker" in other.session_state else None
+        if worker is not None:
+            worker.stop()
