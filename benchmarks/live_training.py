@@ -95,12 +95,15 @@ def phase_cnn(seconds: float) -> dict:
         "min_accuracy_after_first": None if first is None else min(p[2] for p in curve if p[0] >= first[0]),
         "steps": result["steps"],
         "examples_seen": result["examples_seen"],
+        "filter_median_cosine": result["models"]["cnn"]["filter_median_cosine"],
+        "filter_median_change": result["models"]["cnn"]["filter_median_change"],
         "wall_seconds": result["wall_seconds"],
         "target": CNN_TARGET,
         "pass": first is not None and first[0] <= CNN_SECONDS,
     }
     log(f"cnn: {out['final_accuracy']:.2%} after {out['seconds']:.1f} s CPU ({out['wall_seconds']:.0f} s wall); "
-        f"first >= 97% at {first[0] if first else 'never'} s")  # fmt: skip
+        f"first >= 97% at {first[0] if first else 'never'} s; conv1's median cosine to its start "
+        f"{out['filter_median_cosine']}")  # fmt: skip
     return out
 
 

@@ -510,6 +510,17 @@ class LiveRun:
             learners={kind: learner.view() for kind, learner in self.learners.items()},
         )
 
+    @staticmethod
+    def _filter_drift(learner: Learner) -> dict:
+        """The CNN's first layer: how far its filters turned (median cosine to their start, 1 = unturned)."""
+        picture = learner.picture
+        if learner.kind != "cnn" or picture is None:
+            return {}
+        return {
+            "filter_median_cosine": round(float(np.median(picture.filter_cosine)), 3),
+            "filter_median_change": round(float(np.median(picture.filter_change)), 3),
+        }
+
     def summary(self) -> dict:
         """The headless contract's numbers: held-out accuracy and cost per model, and for the run."""
         models = {}
@@ -524,6 +535,7 @@ class LiveRun:
                 "seconds": round(learner.seconds, 3),
                 "parameters": learner.parameters,
                 "diverged_at_step": None if learner.divergence is None else learner.divergence.step,
+                **self._filter_drift(learner),
                 # (seconds, examples, held-out accuracy) at every evaluation, for the benchmark's curves.
                 "heldout_curve": [[round(float(s), 3), int(e), round(float(a), 5)] for _, e, s, _, a in heldout],
             }
