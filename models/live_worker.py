@@ -307,18 +307,20 @@ class Worker:
         except Exception as error:  # noqa: BLE001 - shown to the user instead of a dead thread
             self._error = f"{type(error).__name__}: {error}"
             traceback.print_exc()
-            job.stop("error")
+            job.finished = job.finished or "error"  # as it stands: stopping it properly might fail the same way
         finally:
             self.pool.release(self._ticket)
-            if self._quit() or self._error:
+            if self._quit():
                 if not job.finished:
-                    job.stop("stopped")
+                    try:
+                        job.stop("stopped")
+                    except Exception:  # noqa: BLE001 - the job is dropped either way
+                        traceback.print_exc()
                 self._job = None  # the session is gone or reset: free the models now
                 del job
                 release_freed_memory()
-                self._state = "stopped"
-            else:
-                self._state = "finished"
+            # After an error the job stays, for the page to show what happened, until reset or the session ends.
+            self._state = "stopped"
             self.pool.register(self._ticket, False)
 
     def _compute(self, job: Job) -> None:

@@ -226,6 +226,32 @@ def test_a_paused_run_in_a_closed_session_is_freed_too(data):
     assert worker.join(30) and worker.job is None
 
 
+class Failing:
+    """A job that breaks on its third step."""
+
+    finished = None
+    steps = 0
+
+    def advance(self, force_evaluation: bool = False) -> None:
+        self.steps += 1
+        if self.steps == 3:
+            raise RuntimeError("out of cheese")
+
+    def stop(self, reason: str) -> None:
+        self.finished = reason
+
+
+def test_a_failing_job_says_why_and_gives_its_slot_back():
+    pool = TrainingPool(1)
+    worker = Worker(Failing(), pool)
+    worker.play()
+    assert worker.join(30)
+    status = worker.status()
+    assert status.error == "RuntimeError: out of cheese" and status.finished == "error" and not worker.busy
+    assert worker.job is not None  # kept, so the page can say what happened
+    assert pool.load().running == 0 and pool.load().workers == 0
+
+
 def test_two_sessions_training_at_once_never_share_curves_or_weights(data):
     """Each run, trained beside another with other settings, ends exactly where it ends alone."""
     settings = [small(conv_filters=4, learning_rate=1e-3, seed=1, max_steps=25),
