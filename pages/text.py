@@ -9,8 +9,7 @@ from figures import speller as spell_fig
 from figures import text as fig
 from models.checkpoint import WeightsError
 from models.explain import explain_token
-from models.ner import tag
-from models.speller import changed_by_context, correct_text, expectations, next_letter_distributions
+from models.speller import changed_by_context, expectations, next_letter_distributions
 from ui import charts, resources, url_state
 from ui.examples import ROOSEVELT, TEXT_PRESETS
 from ui.inputs import cut_text
@@ -62,7 +61,7 @@ if not text.strip():
     st.info("✍️ Type or paste some English text above, or pick an example, to see its named entities.")
     st.stop()
 
-tagged = tag(model, text)
+tagged = resources.tagged_text(text, str(resources.weights_file("")))
 
 st.header("1 · The entities it found")
 st.container(key="text_entity_view").html(fig.legend_html() + fig.entity_html(tagged.text, tagged.entities))
@@ -144,9 +143,8 @@ except WeightsError as error:
     st.error(str(error))
     st.stop()
 # Names the tagger found are never "corrected".
-protected = [(e["start"], e["end"]) for e in tagged.entities]
-with_rnn = correct_text(corrector, text, protected_spans=protected, context=True)
-without_rnn = correct_text(corrector, text, protected_spans=protected, context=False)
+protected = tuple((e["start"], e["end"]) for e in tagged.entities)
+with_rnn, without_rnn = resources.text_corrections(text, protected, str(resources.weights_file("")))
 plain = st.toggle(
     "Without the RNN",
     key="text_no_rnn",

@@ -157,3 +157,32 @@ def measured_json(name: str) -> dict | None:
         return json.loads(weights_file(name).read_text())
     except (OSError, ValueError):
         return None
+
+
+# Classroom texts: everyone on the same preset gets the same tagging and corrections, computed once per
+# process. Bounded: each entry is one text of at most ui.inputs.MAX_CHARS characters.
+TEXT_CACHE_ENTRIES = 256
+
+
+@st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
+def tagged_text(text: str, weights_dir: str):
+    """The BiLSTM-CRF's tagging of `text` (models.ner.tag). `weights_dir` (checkpoint.WEIGHTS_DIR) is part of
+    the key, so weights read from elsewhere are never answered from another folder's results. Call after
+    ner_tagger() has loaded; a copy per call, so callers may modify it."""
+    from models.ner import tag
+
+    return tag(ner_tagger("bilstm")[0], text)
+
+
+@st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
+def text_corrections(text: str, protected: tuple[tuple[int, int], ...], weights_dir: str):
+    """(with the RNN's context, without it): models.speller.correct_text of `text`, leaving the `protected`
+    (start, end) spans alone. Call after speller() has loaded; a copy per call."""
+    from models.speller import correct_text
+
+    corrector = speller()[0]
+    spans = list(protected)
+    return (
+        correct_text(corrector, text, protected_spans=spans, context=True),
+        correct_text(corrector, text, protected_spans=spans, context=False),
+    )

@@ -1,0 +1,73 @@
+"""Identical work done once per replica: sessions on the same text share its tagging and corrections
+(ui/resources.py tagged_text, text_corrections; st.cache_data), and each text still gets its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import models.ner
+import models.speller
+from ui import resources
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 60
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """How often the page's pure work really ran, by function."""
+    counts = {"tag": 0, "correct_text": 0}
+    real_tag, real_correct = models.ner.tag, models.speller.correct_text
+
+    def tag(*args, **kwargs):
+        counts["tag"] += 1
+        return real_tag(*args, **kwargs)
+
+    def correct_text(*args, **kwargs):
+        counts["correct_text"] += 1
+        return real_correct(*args, **kwargs)
+
+    monkeypatch.setattr(models.ner, "tag", tag)
+    monkeypatch.setattr(models.speller, "correct_text", correct_text)
+    st.cache_data.clear()
+    yield counts
+    st.cache_data.clear()
+
+
+def session(text: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages/text.py"), default_timeout=TIMEOUT)
+    at.query_params["text_input"] = text
+    return at.run()
+
+
+def entities(at: AppTest) -> str:
+    return at.get("html")[0].proto.body if at.get("html") else ""
+
+
+def test_sessions_on_the_same_text_share_one_computation(calls):
+    first = session("Angela Merkel visited Paris on Monday .")
+    assert not first.exception
+    assert calls == {"tag": 1, "correct_text": 2}  # with and without the RNN's context
+    # A second session (a second student on the same preset), and a rerun of the first: nothing recomputed.
+    second = session("Angela Merkel visited Paris on Monday .")
+    first.toggle(key="text_no_rnn").set_value(True).run()
+    assert not second.exception and not first.exception
+    assert calls == {"tag": 1, "correct_text": 2}
+    assert entities(second) == entities(first) and "Angela Merkel" in entities(second)
+
+
+def test_each_text_gets_its_own_result(calls):
+    merkel = session("Angela Merkel visited Paris on Monday .")
+    mandela = session("Nelson Mandela spoke in Nairobi .")
+    assert calls == {"tag": 2, "correct_text": 4}
+    assert "Nelson Mandela" in entities(mandela) and "Nelson Mandela" not in entities(merkel)
+    assert "Angela Merkel" not in entities(mandela)
+
+
+def test_the_caches_are_bounded():
+    for cached in (resources.tagged_text, resources.text_corrections):
+        assert cached._info.max_entries == resources.TEXT_CACHE_ENTRIES  # where Streamlit records the bound
