@@ -92,18 +92,21 @@ status = worker.status() if worker is not None else None
 finished = status is not None and status.finished is not None
 playing = worker is not None and worker.playing
 started = worker is not None and worker.job.steps > 0
-play_col, pause_col, step_col, reset_col, _ = st.columns([1, 1, 1, 1, 3])
-play_col.button(
+# One row of buttons each as wide as its label, wrapping on a narrow screen: fixed columns cut "One step" short
+# at presentation size on a 1024 px projector.
+controls = st.container(horizontal=True, key="train_controls")
+controls.button(
     "Resume" if started and not finished else "Start", key="train_start", type="primary", icon=":material/play_arrow:",
     disabled=config is None or playing or finished, on_click=live.start_run, args=(config,),
 )  # fmt: skip
-pause_col.button("Pause", key="train_pause", icon=":material/pause:", disabled=not playing, on_click=live.pause_run)
-step_col.button(
+controls.button("Pause", key="train_pause", icon=":material/pause:", disabled=not playing, on_click=live.pause_run)
+controls.button(
     "One step", key="train_step", icon=":material/skip_next:", disabled=config is None or finished,
     on_click=live.step_run, args=(config,),
 )  # fmt: skip
-reset_col.button("Reset", key="train_reset", icon=":material/restart_alt:", disabled=worker is None,
-                 on_click=live.reset_run)  # fmt: skip
+controls.button(
+    "Reset", key="train_reset", icon=":material/restart_alt:", disabled=worker is None, on_click=live.reset_run
+)
 notice = live.take_notice()
 if notice:
     st.info(notice)

@@ -240,6 +240,21 @@ def test_presenter_bar_labels_show_in_full_at_1024x768(browser, app_url, where, 
         assert page.evaluate("document.documentElement.scrollWidth") <= PROJECTOR["width"]
 
 
+def test_training_buttons_show_in_full_at_1024x768_in_presentation_mode(browser, app_url):
+    step = next(i for i, s in enumerate(STEPS) if s.page == "pages/train.py")
+    with new_page(browser, viewport=PROJECTOR) as page:
+        page.goto(step_url(app_url, step))
+        page.get_by_role("button", name="One step").wait_for()
+        wait_for_idle_script(page)
+        screenshot(page, "training-buttons")
+        cut = {}
+        for name in ("Start", "Pause", "One step", "Reset"):
+            found = page.get_by_role("button", name=name, exact=True).evaluate(CLIPPED)
+            if found["clipped"] or not found["inside"]:
+                cut[name] = found
+        assert not cut, f"training buttons cut short at 1024×768 in presentation mode: {cut}"
+
+
 # ---------------------------------------------------------------- 3 · each step shows its subject
 
 # Whether the element keyed `key` is on screen below whatever covers the top of the window (Streamlit's header,
