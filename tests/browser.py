@@ -12,15 +12,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from deploy.replicas import wait_healthy
 from ui.inputs import CANVAS_SIZE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +65,7 @@ def streamlit_server(
         process = start_streamlit(port, env, log)
         try:
             base_url = f"http://localhost:{port}"
-            _wait_until_healthy(process, f"{base_url}/_stcore/health", timeout, log)
+            wait_healthy(f"{base_url}/_stcore/health", process, timeout, "streamlit", log)
             yield base_url
         finally:
             stop(process)
@@ -105,26 +103,6 @@ def metric_value(page, label: str) -> str:
     value = page.locator('[data-testid="stMetric"]').filter(has=name).locator('[data-testid="stMetricValue"]')
     value.wait_for(state="visible")
     return value.inner_text().strip()
-
-
-def _wait_until_healthy(process: subprocess.Popen, url: str, timeout: float, log) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}:\n{_tail(log)}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().decode().strip() == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"streamlit did not answer {url} within {timeout:.0f} s:\n{_tail(log)}")
-
-
-def _tail(log, size: int = 4000) -> str:
-    log.seek(0)
-    return log.read().decode(errors="replace")[-size:]
 
 
 def launch_browser(playwright):
