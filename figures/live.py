@@ -376,24 +376,31 @@ def prediction_caption(probabilities: dict[str, np.ndarray], names: dict[str, st
 # ---------------------------------------------------------------- symbols
 
 
-def symbol_scores(names: tuple[str, ...], per_symbol: np.ndarray, mnist_accuracy: float) -> go.Figure:
-    """Accuracy on each symbol's held-back drawings, and on the held-out MNIST digits."""
-    labels = [plot_text(n) for n in names] + ["MNIST digits"]
-    values = [0.0 if math.isnan(v) else float(v) for v in per_symbol] + [mnist_accuracy]
-    colours = [MODEL_COLOURS["cnn"]] * len(names) + [PRETRAINED_COLOUR]
+def _percent_bars(labels: list[str], values, colours: list[str], texts: list[str], title: str, height: int):
+    """Bars of fractions shown as percentages, one per (escaped) label, with room above for the numbers."""
     trace = {
-        "type": "bar", "x": labels, "y": values, "marker": {"color": colours},
-        "text": [f"{v:.0%}" for v in values], "textposition": "outside",
-        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
+        "type": "bar", "x": labels, "y": list(values), "marker": {"color": colours}, "text": texts,
+        "textposition": "outside", "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
     }  # fmt: skip
     layout = {
-        "title": {"text": "Accuracy on drawings held back, and on the held-out digits"},
-        "height": 300,
+        "title": {"text": title},
+        "height": height,
         "margin": {**MARGIN, "l": 50, "b": 40, "t": 50},
         "yaxis": {"range": [0, 1.15], "tickformat": ".0%"},
         "xaxis": {"type": "category"},
     }
     return figure([trace], layout)
+
+
+def symbol_scores(names: tuple[str, ...], per_symbol: np.ndarray, mnist_accuracy: float) -> go.Figure:
+    """Accuracy on each symbol's held-back drawings, and on the held-out MNIST digits."""
+    labels = [plot_text(n) for n in names] + ["MNIST digits"]
+    values = [0.0 if math.isnan(v) else float(v) for v in per_symbol] + [mnist_accuracy]
+    colours = [MODEL_COLOURS["cnn"]] * len(names) + [PRETRAINED_COLOUR]
+    texts = [f"{v:.0%}" for v in values]
+    return _percent_bars(
+        labels, values, colours, texts, "Accuracy on drawings held back, and on the held-out digits", 300
+    )
 
 
 def symbol_scores_caption(names, per_symbol, heldback_counts, mnist_accuracy: float, heldout_count: int) -> str:
@@ -457,19 +464,10 @@ def symbol_prediction_bars(labels: tuple[str, ...], probs: np.ndarray, symbols: 
     top = int(probs.argmax())
     colours = ["#bbbbbb"] * (len(labels) - symbols) + ["#999999"] * symbols
     colours[top] = MODEL_COLOURS["cnn"]
-    trace = {
-        "type": "bar", "x": [plot_text(label) for label in labels], "y": probs, "marker": {"color": colours},
-        "text": [f"{p:.0%}" if p >= 0.01 else "" for p in probs], "textposition": "outside",
-        "hovertemplate": "%{x}: %{y:.1%}<extra></extra>",
-    }  # fmt: skip
-    layout = {
-        "title": {"text": "Probability of each digit and symbol"},
-        "height": 280,
-        "margin": {**MARGIN, "l": 50, "b": 40, "t": 50},
-        "yaxis": {"range": [0, 1.15], "tickformat": ".0%"},
-        "xaxis": {"type": "category"},
-    }
-    return figure([trace], layout)
+    texts = [f"{p:.0%}" if p >= 0.01 else "" for p in probs]
+    return _percent_bars(
+        [plot_text(label) for label in labels], probs, colours, texts, "Probability of each digit and symbol", 280
+    )
 
 
 def drawings_strip(drawings: list[np.ndarray]) -> np.ndarray:
