@@ -78,6 +78,17 @@ def find_haproxy(haproxy: str) -> str:
     return path
 
 
+def merged_env(overrides: dict[str, str | None]) -> dict[str, str]:
+    """This process's environment with `overrides` applied; a value of None removes that variable."""
+    env = dict(os.environ)
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float, what: str, log=None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -202,12 +213,7 @@ class Cluster:
 
     def start_replica(self, replica: Replica, wait: bool = True) -> None:
         # Streamlit takes its cookie secret from the environment only, not from a flag.
-        env = dict(os.environ, STREAMLIT_SERVER_COOKIE_SECRET=self.cookie_secret)
-        for name, value in self.env.items():
-            if value is None:
-                env.pop(name, None)
-            else:
-                env[name] = value
+        env = merged_env({"STREAMLIT_SERVER_COOKIE_SECRET": self.cookie_secret, **self.env})
         command = [
             sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
             "--server.address", "127.0.0.1", "--server.port", str(replica.port),

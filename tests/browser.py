@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deploy.replicas import wait_healthy
+from deploy.replicas import merged_env, wait_healthy
 from ui.inputs import CANVAS_SIZE
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -84,12 +84,7 @@ def stop(process: subprocess.Popen) -> None:
 def start_streamlit(port: int, env: Mapping[str, str | None] | None = None, log=subprocess.DEVNULL) -> subprocess.Popen:
     """`streamlit run app.py` on `port`, headless, from the repo root; returns at once.
     `env` overrides the inherited environment; a value of None removes that variable."""
-    server_env = dict(os.environ)
-    for name, value in (env or {}).items():
-        if value is None:
-            server_env.pop(name, None)
-        else:
-            server_env[name] = value
+    server_env = merged_env(dict(env or {}))
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.port", str(port), "--browser.gatherUsageStats", "false",
