@@ -37,7 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script
 
 from deploy.replicas import Cluster, LaunchError  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available, free_port  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available, cluster_ports  # noqa: E402
 
 TIMEOUT_MS = 180_000
 COOKIE = "CNNRNN_REPLICA"
@@ -139,7 +139,7 @@ def phase(name: str, replicas: int, direct: bool, sessions: int, expected: dict,
     run_times = Path(tempfile.mkdtemp(prefix="replicas-")) / "run_times.tsv"
     run_times.touch()
     env = {"CNNRNN_WEIGHTS": None, "CNNRNN_RUN_TIMES": str(run_times)}
-    with Cluster(replicas, free_port(), free_port(), free_port(), host="127.0.0.1", env=env) as cluster:
+    with Cluster(replicas, *cluster_ports(replicas), host="127.0.0.1", env=env) as cluster:
         pids = [replica.process.pid for replica in cluster.replicas]
         url = cluster.replicas[0].url if direct else cluster.url
         warm = [replica.url for replica in cluster.replicas]

@@ -51,6 +51,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cluster_ports(replicas: int, attempts: int = 50) -> tuple[int, int, int]:
+    """(HAProxy's port, its stats port, the first of `replicas` consecutive replica ports): distinct and free.
+
+    Separate free_port() calls can return one port twice (the kernel reuses a port once its socket closes),
+    and the port after a free one may be taken, so every port stays bound until all are chosen.
+    """
+    with contextlib.ExitStack() as held:
+
+        def hold(port: int = 0) -> int | None:
+            sock = held.enter_context(socket.socket())
+            try:
+                sock.bind(("127.0.0.1", port))
+            except (OSError, OverflowError):  # taken, or past 65535
+                return None
+            return sock.getsockname()[1]
+
+        port, stats = hold(), hold()
+        for _ in range(attempts):
+            first = hold()
+            if all(hold(first + offset) for offset in range(1, replicas)):
+                return port, stats, first
+    raise RuntimeError(f"no {replicas} consecutive free ports found in {attempts} tries")
+
+
 @contextlib.contextmanager
 def streamlit_server(
     port: int | None = None, env: Mapping[str, str | None] | None = None, timeout: float = 60.0

@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from deploy.replicas import REPO_ROOT, Replica, render_config
-from tests.browser import free_port
+from tests.browser import cluster_ports, free_port
 
 LAUNCHER = [sys.executable, str(REPO_ROOT / "deploy" / "replicas.py")]
 
@@ -37,9 +37,11 @@ def launch(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 
 
 def ports_args(port: int | None = None, stats: int | None = None, first: int | None = None) -> list[str]:
+    """Launcher port options: those given, the rest free and distinct from each other (for 2 replicas)."""
+    default_port, default_stats, default_first = cluster_ports(2)
     return [
-        "--port", str(port or free_port()), "--stats-port", str(stats or free_port()),
-        "--first-replica-port", str(first or free_port()),
+        "--port", str(port or default_port), "--stats-port", str(stats or default_stats),
+        "--first-replica-port", str(first or default_first),
     ]  # fmt: skip
 
 
@@ -117,9 +119,9 @@ def _alive(pid: int) -> bool:
 
 def test_sigterm_stops_haproxy_and_every_replica():
     require_haproxy()
-    port = free_port()
+    port, stats, first = cluster_ports(2)
     process = subprocess.Popen(
-        [*LAUNCHER, "--replicas", "2", "--host", "127.0.0.1", *ports_args(port=port)],
+        [*LAUNCHER, "--replicas", "2", "--host", "127.0.0.1", *ports_args(port, stats, first)],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

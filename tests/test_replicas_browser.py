@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from deploy.replicas import Cluster
-from tests.browser import REPO_ROOT, chromium_available, free_port, skip_or_fail
+from tests.browser import REPO_ROOT, chromium_available, cluster_ports, skip_or_fail
 from tests.test_replicas import require_haproxy
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def cluster() -> Iterator[Cluster]:
     missing = [name for name in REQUIRED_WEIGHTS if not (REPO_ROOT / "weights" / name).exists()]
     if missing:
         skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `python -m training.train_cnn`")
-    with Cluster(2, free_port(), free_port(), free_port(), host="127.0.0.1", env={"CNNRNN_WEIGHTS": None}) as running:
+    with Cluster(2, *cluster_ports(2), host="127.0.0.1", env={"CNNRNN_WEIGHTS": None}) as running:
         yield running
 
 
