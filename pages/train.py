@@ -28,8 +28,6 @@ except (MnistDataError, OSError) as error:
     st.error(f"The MNIST digits could not be loaded, so nothing can train: {error}")
     st.stop()
 
-OPTIMISER_NAMES = {"adam": "Adam", "sgd_momentum": "SGD with momentum 0.9", "sgd": "plain SGD"}
-KIND_NAMES = {"both": "Both, racing", "cnn": "CNN only", "rnn": "RNN only"}
 worker = live.run_worker()
 locked = worker is not None  # a run keeps the settings it started with: Reset to change them
 locked_help = "Press Reset to change the settings: a run keeps the ones it started with."
@@ -38,15 +36,15 @@ locked_help = "Press Reset to change the settings: a run keeps the ones it start
 with st.container(border=True):
     left, middle, right = st.columns(3)
     kinds = left.segmented_control(
-        "Train", list(KIND_NAMES), format_func=KIND_NAMES.get, default="both", key="train_models", required=True,
-        disabled=locked, bind="query-params",
+        "Train", list(live.KIND_NAMES), format_func=live.KIND_NAMES.get, default="both", key="train_models",
+        required=True, disabled=locked, bind="query-params",
     )  # fmt: skip
     learning_rate = left.number_input(
         "Learning rate", min_value=0.0, max_value=1e6, value=3e-3, step=1e-3, format="%g", key="train_lr",
         disabled=locked, bind="query-params", help=locked_help if locked else "How far each step moves the weights.",
     )  # fmt: skip
     optimiser = left.selectbox(
-        "Optimiser", OPTIMISERS, format_func=OPTIMISER_NAMES.get, key="train_optimiser", disabled=locked,
+        "Optimiser", OPTIMISERS, format_func=live.OPTIMISER_NAMES.get, key="train_optimiser", disabled=locked,
         bind="query-params",
     )  # fmt: skip
     batch_size = middle.select_slider(
@@ -208,7 +206,9 @@ with draw_col, st.container(key="train_digit_pad"):
     canvas.clear_button()
 
 
-@st.fragment(run_every=live.REFRESH_S if worker is not None and worker.busy else None)
+# Redrawn when you draw, not on a timer: one polling fragment per page. Two, each asking twice a second, queue
+# behind each other on a busy server, and Streamlit's page can then lose its place and go blank.
+@st.fragment
 def canvas_answers() -> None:
     image28 = live.prepared(st.session_state.get("train_drawing"))
     if image28 is None:

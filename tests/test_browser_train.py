@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import urlencode
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from tests.browser import (
     wait_for_idle_script,
 )
 from tests.live_fixtures import canvas_strokes
+from ui.live import KIND_NAMES
 
 pytestmark = pytest.mark.browser
 
@@ -93,7 +95,7 @@ def accuracy(page, kind: str) -> float:
     "rerun and the buttons is not found yet",
 )
 def test_start_pause_step_resume_reset_then_draw_for_the_trained_model(browser, app_url):
-    page = open_page(browser, app_url, "?train_seconds=60&train_models=cnn")
+    page = open_page(browser, app_url, "?" + urlencode({"train_seconds": 60, "train_models": KIND_NAMES["cnn"]}))
     button(page, "Start").click()
     status(page, "Training…").wait_for()
     button(page, "Pause").click()

@@ -29,6 +29,10 @@ SYMBOL_SLOTS = 3
 SYMBOL_CANVAS = DigitSource("train_sym")  # where symbols are drawn, to add or to test
 REFRESH_S = 0.5  # the live charts redraw this often while a worker is busy
 MAX_BUDGET_S = 60  # the most CPU seconds a visitor may give one run
+# The labels the page shows. A widget bound to the URL keeps its label there (`?train_models=CNN+only`), so a
+# link made by hand (presentation mode, the README) must use these.
+KIND_NAMES = {"both": "Both, racing", "cnn": "CNN only", "rnn": "RNN only"}
+OPTIMISER_NAMES = {"adam": "Adam", "sgd_momentum": "SGD with momentum 0.9", "sgd": "plain SGD"}
 # The sizes a visitor may choose. The largest together, both models racing, keep a training within 150 MB
 # (benchmarks/live_training.py, memory): 32 filters at a batch of 256 would need about 370.
 BATCH_SIZES = (8, 16, 32, 64, 128)

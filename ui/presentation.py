@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from ui.examples import FAR_CLUE, REAL_WORDS, ROOSEVELT, SAME_WORD, TYPOS
+from ui.live import KIND_NAMES
 
 PARAM = "present"
 STEP_PARAM = "step"
@@ -107,7 +108,7 @@ STEPS = (
     Step(
         "Watch them learn",
         "pages/train.py",
-        {"train_models": "both"},
+        {"train_models": KIND_NAMES["both"]},
         "Press Start: both begin at chance, 10%. Which one learns faster, per example and per second?",
         anchor="train_start",
     ),
