@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import presentation, resources
+from ui import affinity, presentation, resources
 from ui.timing import timed_run
 
 st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide")
@@ -30,5 +30,6 @@ else:
         help="For a projector: larger text and charts, no sidebar, and a prepared sequence of examples. "
         "Or add ?present=1 to any link.",
     )
+affinity.watch()
 with timed_run(page.url_path or "home"):
     page.run()

@@ -36,11 +36,10 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # run as a script
 
-from deploy.replicas import Cluster, LaunchError  # noqa: E402
+from deploy.replicas import AFFINITY_COOKIE, Cluster, LaunchError  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available, cluster_ports  # noqa: E402
 
 TIMEOUT_MS = 180_000
-COOKIE = "CNNRNN_REPLICA"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -94,7 +93,7 @@ async def run_session(browser, url: str, index: int, expected: dict, opened: lis
                 errors.append(f"session {index}: a traceback on digit {digit}")
     except Exception as error:  # noqa: BLE001 - every failure is a counted error, not a crash of the benchmark
         errors.append(f"session {index}: {type(error).__name__}: {str(error).splitlines()[0]}")
-    cookie = next((c["value"] for c in await context.cookies() if c["name"] == COOKIE), None)
+    cookie = next((c["value"] for c in await context.cookies() if c["name"] == AFFINITY_COOKIE), None)
     return {"errors": errors, "replica": cookie}
 
 

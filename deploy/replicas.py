@@ -31,7 +31,12 @@ from pathlib import Path
 from string import Template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))  # run as a script
+
+from ui.affinity import AFFINITY_COOKIE_ENV  # noqa: E402
+
 TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg.in"
+AFFINITY_COOKIE = "CNNRNN_REPLICA"  # HAProxy's session cookie; deploy/k8s/ingress.yaml names the same one
 EXIT_CONFIG = 2
 
 
@@ -53,7 +58,9 @@ class Replica:
 
 def render_config(bind: str, stats_bind: str, replicas: list[Replica]) -> str:
     servers = "\n".join(f"    server {r.name} 127.0.0.1:{r.port} cookie {r.name} check" for r in replicas)
-    return Template(TEMPLATE.read_text()).substitute(bind=bind, stats_bind=stats_bind, servers=servers)
+    return Template(TEMPLATE.read_text()).substitute(
+        bind=bind, stats_bind=stats_bind, servers=servers, cookie=AFFINITY_COOKIE
+    )
 
 
 def check_port_free(host: str, port: int, option: str) -> None:
@@ -212,8 +219,11 @@ class Cluster:
         wait_healthy(f"{self.url}/_stcore/health", self.haproxy, 30, "haproxy")
 
     def start_replica(self, replica: Replica, wait: bool = True) -> None:
-        # Streamlit takes its cookie secret from the environment only, not from a flag.
-        env = merged_env({"STREAMLIT_SERVER_COOKIE_SECRET": self.cookie_secret, **self.env})
+        # Streamlit takes its cookie secret from the environment only, not from a flag. The affinity cookie's
+        # name lets each page notice that its session moved (ui/affinity.py).
+        env = merged_env(
+            {"STREAMLIT_SERVER_COOKIE_SECRET": self.cookie_secret, AFFINITY_COOKIE_ENV: AFFINITY_COOKIE, **self.env}
+        )
         command = [
             sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
             "--server.address", "127.0.0.1", "--server.port", str(replica.port),

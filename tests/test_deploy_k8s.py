@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.replicas import TEMPLATE
+from deploy.replicas import AFFINITY_COOKIE, TEMPLATE
+from ui.affinity import AFFINITY_COOKIE_ENV
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is in requirements-dev.txt: pip install -r requirements-dev.txt")
 
@@ -92,7 +93,12 @@ def test_the_same_health_path_and_affinity_as_haproxy(manifests):
     assert f"option httpchk GET {HEALTH}" in haproxy
     annotations = manifests["Ingress"]["metadata"]["annotations"]
     assert annotations["nginx.ingress.kubernetes.io/affinity"] == "cookie"
-    assert annotations["nginx.ingress.kubernetes.io/session-cookie-name"] in haproxy  # one cookie name for both
+    # One cookie name for both, and the pods are told it, so that a moved page reloads itself (ui/affinity.py).
+    assert annotations["nginx.ingress.kubernetes.io/session-cookie-name"] == AFFINITY_COOKIE
+    assert "cookie ${cookie} insert" in haproxy
+    (container,) = manifests["Deployment"]["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env[AFFINITY_COOKIE_ENV] == AFFINITY_COOKIE
     tunnel_s = 3600 if "timeout tunnel 1h" in haproxy else None
     for timeout in ("proxy-read-timeout", "proxy-send-timeout"):
         assert int(annotations[f"nginx.ingress.kubernetes.io/{timeout}"]) >= tunnel_s, timeout

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from deploy.replicas import REPO_ROOT, Replica, render_config
+from deploy.replicas import AFFINITY_COOKIE, REPO_ROOT, Replica, render_config
 from tests.browser import cluster_ports, free_port
 
 LAUNCHER = [sys.executable, str(REPO_ROOT / "deploy" / "replicas.py")]
@@ -96,7 +96,8 @@ def test_the_haproxy_config_is_valid_and_says_what_the_app_needs(tmp_path):
     for replica in replicas:
         assert f"server {replica.name} 127.0.0.1:{replica.port} cookie {replica.name} check" in lines
     assert "option httpchk GET /_stcore/health" in lines
-    assert "cookie CNNRNN_REPLICA insert indirect nocache httponly" in lines
+    # Readable by the page's script (no httponly), which reloads the page once its session moved.
+    assert f"cookie {AFFINITY_COOKIE} insert indirect nocache" in lines
     assert "timeout tunnel 1h" in lines
     assert "option redispatch" in lines
     # A broken config is caught by the same check the launcher runs: the test above could fail.
