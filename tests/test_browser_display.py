@@ -332,11 +332,18 @@ CHART_BOXES = """
 })
 """
 
+def one_training_step(page) -> None:
+    """The training page draws its charts once a model has taken a step: take one, and wait for its scores."""
+    page.get_by_role("button", name="One step", exact=True).click()
+    page.locator('[data-testid="stAlert"]').filter(has_text="Paused (step 1 of").wait_for()
+
+
 PHONE_PAGES = {
-    "digits": ("pages/digits.py", {"digits_gallery": "22"}),
-    "text": ("pages/text.py", {"text_input": TYPOS}),
-    "compare-digit": ("pages/compare.py", {"compare_tab": "The same digit"}),
-    "compare-sentence": ("pages/compare.py", {"compare_tab": "The same sentence"}),
+    "digits": ("pages/digits.py", {"digits_gallery": "22"}, None),
+    "text": ("pages/text.py", {"text_input": TYPOS}, None),
+    "compare-digit": ("pages/compare.py", {"compare_tab": "The same digit"}, None),
+    "compare-sentence": ("pages/compare.py", {"compare_tab": "The same sentence"}, None),
+    "train": ("pages/train.py", {}, one_training_step),
 }
 
 
@@ -360,15 +367,18 @@ def overlap(a: dict, b: dict | None) -> float:
 
 @pytest.mark.parametrize("name", list(PHONE_PAGES))
 def test_chart_titles_fit_a_phone(browser, app_url, name):
-    page_file, params = PHONE_PAGES[name]
+    page_file, params, prepare = PHONE_PAGES[name]
     with new_page(browser, **PHONE) as page:
         page.goto(page_url(app_url, page_file, params))
+        if prepare is not None:
+            prepare(page)
         page.locator(".js-plotly-plot .gtitle").first.wait_for()
         wait_for_idle_script(page)
-        # Every chart drawn, with its title.
+        # Every chart drawn (Plotly draws a chart's title with the rest of it; the training page's learning
+        # curves have none, only their two panels' labels).
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-            ".every(c => c.querySelector('.gtitle'))"
+            ".every(c => c.querySelector('.main-svg'))"
         )
         charts = [c for c in page.evaluate(CHART_BOXES) if c["title"]]
         screenshot(page, f"phone-{name}")
