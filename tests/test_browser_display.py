@@ -332,6 +332,7 @@ CHART_BOXES = """
 })
 """
 
+
 def one_training_step(page) -> None:
     """The training page draws its charts once a model has taken a step: take one, and wait for its scores."""
     page.get_by_role("button", name="One step", exact=True).click()
