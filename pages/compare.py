@@ -10,9 +10,8 @@ from figures import digits as digit_fig
 from figures import measured
 from figures import text as text_fig
 from models.checkpoint import WeightsError
-from models.compare import compare_digit, compare_text, explain_both
+from models.compare import compare_digit, compare_text
 from models.digits import EmptyDrawingError
-from models.occlusion import digit_occlusion
 from ui import charts, layout, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
 from ui.inputs import CANVAS_SIZE, DigitSource, cut_text
@@ -153,7 +152,7 @@ def digits_view() -> None:
             "Patch size (pixels)", [4, 6, 8], default=6, key="compare_patch", required=True,
             help="Each square of this size is blanked in turn, everywhere on the digit, and both networks read again.",
         )  # fmt: skip
-        cnn_map, rnn_map = digit_occlusion(cnn, rnn, result.steps.final, patch=patch)
+        cnn_map, rnn_map = resources.digit_occlusions(result.steps.final, patch, str(resources.weights_file("")))
         maps = {"CNN": cnn_map, "RNN": rnn_map}
         charts.show(
             fig.occlusion_maps(maps, result.steps.final), "compare_digit_occlusion", fig.occlusion_caption(maps)
@@ -234,7 +233,7 @@ def text_view() -> None:
         key="compare_token",
         on_change=url_state.remember("compare_token"),
     )
-    explained = explain_both(cnn, rnn, result, chosen)
+    explained = resources.compared_explanations(text, chosen, str(resources.weights_file("")))
     st.html(fig.label_diff_html(explained.tokens, explained.cnn_tags, explained.rnn_tags))
     for key, figure, caption in fig.tagger_reach_views(explained.cnn, explained.rnn, radius):
         charts.show(figure, key, caption)

@@ -1,5 +1,7 @@
 """Identical work done once per replica: sessions on the same text share its tagging and corrections
-(ui/resources.py tagged_text, text_corrections; st.cache_data), and each text still gets its own."""
+(ui/resources.py tagged_text, text_corrections; st.cache_data), and each text still gets its own; on the
+comparison page, a sentence's explanations and a digit's occlusion maps (compared_explanations,
+digit_occlusions)."""
 
 from __future__ import annotations
 
@@ -71,3 +73,52 @@ def test_each_text_gets_its_own_result(calls):
 def test_the_caches_are_bounded():
     for cached in (resources.tagged_text, resources.text_corrections):
         assert cached._info.max_entries == resources.TEXT_CACHE_ENTRIES  # where Streamlit records the bound
+
+
+@pytest.fixture
+def compare_calls(monkeypatch):
+    """How often the comparison page's costliest work really ran."""
+    import models.compare
+    import models.occlusion
+
+    counts = {"explain_both": 0, "digit_occlusion": 0}
+    real_explain, real_occlusion = models.compare.explain_both, models.occlusion.digit_occlusion
+
+    def explain_both(*args, **kwargs):
+        counts["explain_both"] += 1
+        return real_explain(*args, **kwargs)
+
+    def digit_occlusion(*args, **kwargs):
+        counts["digit_occlusion"] += 1
+        return real_occlusion(*args, **kwargs)
+
+    monkeypatch.setattr(models.compare, "explain_both", explain_both)
+    monkeypatch.setattr(models.occlusion, "digit_occlusion", digit_occlusion)
+    st.cache_data.clear()
+    yield counts
+    st.cache_data.clear()
+
+
+def compare_session(**params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages/compare.py"), default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_the_comparison_page_explains_a_sentence_and_occludes_a_digit_once(compare_calls):
+    sentence = {"compare_tab": "The same sentence", "compare_text": "Angela Merkel visited Paris on Monday ."}
+    first, second = compare_session(**sentence), compare_session(**sentence)
+    assert not first.exception and not second.exception
+    assert compare_calls["explain_both"] == 1
+    other = compare_session(compare_tab="The same sentence", compare_text="Nelson Mandela spoke in Nairobi .")
+    assert not other.exception and compare_calls["explain_both"] == 2
+
+    digit = {"compare_tab": "The same digit", "compare_gallery": "5"}
+    first, second = compare_session(**digit), compare_session(**digit)
+    assert not first.exception and not second.exception
+    assert compare_calls["digit_occlusion"] == 1
+    assert not compare_session(compare_tab="The same digit", compare_gallery="6").exception
+    assert compare_calls["digit_occlusion"] == 2
+    for cached in (resources.compared_explanations, resources.digit_occlusions):
+        assert cached._info.max_entries > 0

@@ -186,3 +186,28 @@ def text_corrections(text: str, protected: tuple[tuple[int, int], ...], weights_
         correct_text(corrector, text, protected_spans=spans, context=True),
         correct_text(corrector, text, protected_spans=spans, context=False),
     )
+
+
+@st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
+def compared_explanations(text: str, index: int, weights_dir: str):
+    """models.compare.explain_both for token `index` of `text`: both taggers' integrated gradients and
+    occlusion, the comparison page's costliest work on a sentence. Keyed like tagged_text; call after both
+    ner_tagger()s have loaded. The page's own tagging stays uncached: it shows how long each one took."""
+    from models.compare import compare_text, explain_both
+
+    cnn, rnn = ner_tagger("cnn")[0], ner_tagger("bilstm")[0]
+    return explain_both(cnn, rnn, compare_text(cnn, rnn, text), index)
+
+
+# Digits drawn or picked: an entry is two 28x28 maps, keyed by the preprocessed image's bytes.
+DIGIT_CACHE_ENTRIES = 256
+
+
+@st.cache_data(max_entries=DIGIT_CACHE_ENTRIES, show_spinner=False)
+def digit_occlusions(image28: np.ndarray, patch: int, weights_dir: str):
+    """(CNN map, RNN map): models.occlusion.digit_occlusion of a preprocessed (28, 28) digit, about 90 ms
+    of forward passes; a class on the same gallery digit computes it once. Call after both digit_model()s
+    have loaded."""
+    from models.occlusion import digit_occlusion
+
+    return digit_occlusion(digit_model("cnn")[0], digit_model("rnn")[0], image28, patch=patch)
