@@ -14,7 +14,8 @@ The page loads themselves are not counted.
 - digits: a gallery pick reruns the page; the feature-map "Layer" control reruns only its fragment.
 - text / compare, a sentence: new sentences, then the same sentences again, which `st.cache_data`
   (ui/resources.py) answers where the page caches its analysis.
-- compare, digits: a gallery pick (the page) and its "Layer" control (a fragment).
+- compare, digits: new gallery digits, then the same digits again (their occlusion maps cached), and its
+  "Layer" control (a fragment).
 - train: a setting changed with no training (the page), and while a CNN trains for `--train-seconds` CPU
   seconds the polling fragment's cost: the server's CPU over the run less the run's own CPU seconds.
 
@@ -198,7 +199,10 @@ def run_one(repeats: int, train_seconds: int, env: dict[str, str]) -> dict:
                 )
 
                 session.open(f"{url}/compare")
-                results["compare: a gallery pick (page)"] = summary(
+                results["compare: a new gallery digit (page)"] = summary(
+                    [session.measure(pick_pill("Gallery digit", str(2 + i))) for i in range(repeats)]
+                )
+                results["compare: a gallery digit seen before (page)"] = summary(
                     [session.measure(pick_pill("Gallery digit", str(2 + i))) for i in range(repeats)]
                 )
                 results["compare: the feature-map layer (fragment)"] = summary(
