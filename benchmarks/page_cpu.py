@@ -123,22 +123,19 @@ def choose(key: str, label: str):
     return lambda page: page.locator(f".st-key-{key}").get_by_role("radio", name=label, exact=True).click()
 
 
+def enter(key: str, value: str, field: str = "input", submit: str = "Enter"):
+    """Type `value` into the widget keyed `key` and submit it (a text area submits with Control+Enter)."""
+
+    def act(page) -> None:
+        box = page.locator(f".st-key-{key} {field}")
+        box.fill(value)
+        box.press(submit)
+
+    return act
+
+
 def submit_text(key: str, text: str):
-    def act(page) -> None:
-        area = page.locator(f".st-key-{key} textarea")
-        area.fill(text)
-        area.press("Control+Enter")
-
-    return act
-
-
-def set_number(key: str, value: str):
-    def act(page) -> None:
-        field = page.locator(f".st-key-{key} input")
-        field.fill(value)
-        field.press("Enter")
-
-    return act
+    return enter(key, text, field="textarea", submit="Control+Enter")
 
 
 # Streamlit reads any option from the environment too; this one overrides the project's config.toml.
@@ -213,7 +210,7 @@ def run_one(repeats: int, train_seconds: int, env: dict[str, str]) -> dict:
                 session.open(f"{url}/train?" + urlencode(query))
                 rates = ["0.001", "0.002", "0.003"]
                 results["train: a setting changed, no training (page)"] = summary(
-                    [session.measure(set_number("train_lr", rates[i % 3])) for i in range(repeats)]
+                    [session.measure(enter("train_lr", rates[i % 3])) for i in range(repeats)]
                 )
                 results["train: while training"] = training_overhead(session)
                 results["server resident memory at the end (MB)"] = round(rss_mb(server.pid))

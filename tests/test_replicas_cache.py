@@ -19,24 +19,27 @@ ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
 
 
+def counted(monkeypatch, *targets) -> dict[str, int]:
+    """Count the calls of each (module, function name) in `targets`, by name, with Streamlit's caches
+    cleared first: how often the page's pure work really ran."""
+    counts = dict.fromkeys((name for _, name in targets), 0)
+    for module, name in targets:
+        monkeypatch.setattr(module, name, _counting(getattr(module, name), name, counts))
+    st.cache_data.clear()
+    return counts
+
+
+def _counting(real, name: str, counts: dict[str, int]):
+    def wrapper(*args, **kwargs):
+        counts[name] += 1
+        return real(*args, **kwargs)
+
+    return wrapper
+
+
 @pytest.fixture
 def calls(monkeypatch):
-    """How often the page's pure work really ran, by function."""
-    counts = {"tag": 0, "correct_text": 0}
-    real_tag, real_correct = models.ner.tag, models.speller.correct_text
-
-    def tag(*args, **kwargs):
-        counts["tag"] += 1
-        return real_tag(*args, **kwargs)
-
-    def correct_text(*args, **kwargs):
-        counts["correct_text"] += 1
-        return real_correct(*args, **kwargs)
-
-    monkeypatch.setattr(models.ner, "tag", tag)
-    monkeypatch.setattr(models.speller, "correct_text", correct_text)
-    st.cache_data.clear()
-    yield counts
+    yield counted(monkeypatch, (models.ner, "tag"), (models.speller, "correct_text"))
     st.cache_data.clear()
 
 
@@ -77,25 +80,10 @@ def test_the_caches_are_bounded():
 
 @pytest.fixture
 def compare_calls(monkeypatch):
-    """How often the comparison page's costliest work really ran."""
     import models.compare
     import models.occlusion
 
-    counts = {"explain_both": 0, "digit_occlusion": 0}
-    real_explain, real_occlusion = models.compare.explain_both, models.occlusion.digit_occlusion
-
-    def explain_both(*args, **kwargs):
-        counts["explain_both"] += 1
-        return real_explain(*args, **kwargs)
-
-    def digit_occlusion(*args, **kwargs):
-        counts["digit_occlusion"] += 1
-        return real_occlusion(*args, **kwargs)
-
-    monkeypatch.setattr(models.compare, "explain_both", explain_both)
-    monkeypatch.setattr(models.occlusion, "digit_occlusion", digit_occlusion)
-    st.cache_data.clear()
-    yield counts
+    yield counted(monkeypatch, (models.compare, "explain_both"), (models.occlusion, "digit_occlusion"))
     st.cache_data.clear()
 
 
