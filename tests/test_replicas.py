@@ -99,7 +99,7 @@ def test_the_haproxy_config_is_valid_and_says_what_the_app_needs(tmp_path):
     # Readable by the page's script (no httponly), which reloads the page once its session moved.
     assert f"cookie {AFFINITY_COOKIE} insert indirect nocache" in lines
     assert "timeout tunnel 1h" in lines
-    assert "option redispatch" in lines
+    assert "option redispatch 1" in lines  # to a live replica on the first retry
     # A broken config is caught by the same check the launcher runs: the test above could fail.
     path.write_text(config.replace("balance leastconn", "balance no-such-algorithm"))
     assert subprocess.run([haproxy, "-c", "-f", str(path)], capture_output=True).returncode != 0

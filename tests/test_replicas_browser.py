@@ -162,7 +162,6 @@ def test_a_dead_replicas_sessions_recover_on_the_live_one_from_their_url(browser
             session.page.evaluate("window.sameLoad = true")
         killed_at = time.monotonic()
         cluster.kill_replica(0)
-        wait_for(lambda: cluster.stats()["r0"]["status"].startswith("DOWN"), "HAProxy to mark r0 DOWN")
         # Streamlit's client reconnects by itself, and HAProxy sends it to r1; the new cookie tells the page's
         # script (ui/affinity.py) that its session moved, and it reloads the page from its URL: no user action.
         recovered_s = []
@@ -173,6 +172,7 @@ def test_a_dead_replicas_sessions_recover_on_the_live_one_from_their_url(browser
             recovered_s.append(time.monotonic() - killed_at)
             assert session.cookie() == "r1"
         print(f"moved sessions working again {', '.join(f'{s:.1f}' for s in recovered_s)} s after the kill")
+        wait_for(lambda: cluster.stats()["r0"]["status"].startswith("DOWN"), "HAProxy to mark r0 DOWN")
         # Within seconds (HAProxy's checks, the client's reconnection, a reload); loose for a loaded CI machine.
         assert max(recovered_s) < 30, recovered_s
         wait_for(lambda: open_connections(cluster) == {"r0": 0, "r1": len(sessions)}, "all websockets on r1")
