@@ -121,16 +121,20 @@ def test_start_pause_step_resume_reset_then_draw_for_the_trained_model(browser, 
 
 
 def test_the_readme_link_opens_the_page_with_its_settings(browser, app_url):
+    from playwright.sync_api import expect
+
     query = re.search(r"`(\?train_models=[^`]+)`", (REPO_ROOT / "README.md").read_text()).group(1)
     settings = dict(parse_qsl(query[1:]))
     page = open_page(browser, app_url, query)
+    wait_for_idle_script(page)
+    # Each widget shows its value once its component has rendered: wait for it (expect retries), within 10 s.
     chosen = page.locator(".st-key-train_models").get_by_role("radio", checked=True)
-    assert chosen.inner_text().strip().endswith(settings["train_models"])
+    expect(chosen).to_have_text(re.compile(re.escape(settings["train_models"]) + r"\s*$"), timeout=10_000)
     learning_rate = page.locator(".st-key-train_lr input")
-    assert float(learning_rate.input_value()) == float(settings["train_lr"])
+    expect(learning_rate).to_have_value(settings["train_lr"], timeout=10_000)
     for key in ("train_batch", "train_filters"):
         slider = page.locator(f".st-key-{key}").get_by_role("slider")
-        assert slider.get_attribute("aria-valuetext") == settings[key], key
+        expect(slider).to_have_attribute("aria-valuetext", settings[key], timeout=10_000)
     page.close()
 
 
