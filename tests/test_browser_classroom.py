@@ -119,10 +119,12 @@ def test_gallery_digit_can_be_chosen_with_the_keyboard(page, app_url):
 
 def test_presentation_mode_steps_through_the_examples(page, app_url):
     page.goto(f"{app_url}/?present=1")
+    # The presenter bar is drawn after the projector's style: once it shows, the style is on the page. (Waiting
+    # for an idle script alone once read the font size before the style had come: 16 px.)
+    page.get_by_role("link", name="Start").wait_for()
     wait_for_idle_script(page)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
-    font = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
-    assert font >= 20
+    page.wait_for_function("parseFloat(getComputedStyle(document.documentElement).fontSize) >= 20")
     page.get_by_role("link", name="Start").click()
     page.get_by_text(f"1 / {len(STEPS)}").wait_for()
     assert metric_value(page, "Prediction") == str(gallery_labels()[21]) == "7"
