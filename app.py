@@ -35,5 +35,6 @@ affinity.watch()
 with timed_run(page.url_path or "home"):
     page.run()
 # Loading a model, or a big explanation, frees its buffers into malloc's arenas, which glibc keeps: hand them
-# back, so the server's resident size is what it holds (about 1 ms; 75 MB after the models first load).
+# back, so the server's resident size is what it holds (75 MB after the models first load, in about 6 ms;
+# a few microseconds when there is nothing to return).
 release_freed_memory()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import itertools
 import os
 import threading
@@ -48,15 +49,21 @@ class Job(Protocol):
     def stop(self, reason: str) -> None: ...
 
 
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, looked up once (find_library reads the linker's cache each call); None elsewhere."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
 def release_freed_memory() -> None:
     """Hand memory freed by a finished or dropped job back to the system. glibc keeps what a thread freed
     in that thread's arena for reuse, so without this a server's resident size only ever grows with the
     trainings it has run; malloc_trim returns the unused pages of every arena. Elsewhere, a no-op."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        trim = None
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
 
