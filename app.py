@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from models.live_worker import release_freed_memory
-from ui import affinity, presentation, resources
+import runtime
+from ui import affinity, presentation
+from ui import live as live_ui
 from ui.timing import timed_run
 
 st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide")
-resources.configure_runtime()
+runtime.configure_threads()
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
@@ -32,9 +33,10 @@ else:
         "Or add ?present=1 to any link.",
     )
 affinity.watch()
+live_ui.keep_presence()
 with timed_run(page.url_path or "home"):
     page.run()
 # Loading a model, or a big explanation, frees its buffers into malloc's arenas, which glibc keeps: hand them
 # back, so the server's resident size is what it holds (75 MB after the models first load, in about 6 ms;
 # a few microseconds when there is nothing to return).
-release_freed_memory()
+runtime.release_freed_memory()

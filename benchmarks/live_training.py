@@ -141,8 +141,8 @@ def phase_race(seconds: float) -> dict:
 
 def live_data_and_augment():
     from models.live import live_data
+    from sources.mnist import fetch, load
     from training.live import augmenter
-    from training.mnist_data import fetch, load
 
     mnist = load(fetch())
     return live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test), augmenter()

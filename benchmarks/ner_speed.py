@@ -33,9 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 from models import checkpoint  # noqa: E402
 from models.checkpoint import count_parameters  # noqa: E402
 from models.ner import NER_MODELS, load_tagger, make_batch, predict  # noqa: E402
+from sources.conll import read_split  # noqa: E402
+from sources.hashes import sha256_file  # noqa: E402
 from training import runs  # noqa: E402
-from training.conll import read_split  # noqa: E402
-from training.hashes import sha256_file  # noqa: E402
 
 MODELS = ("bilstm", "cnn")
 PARTS = ("encoder", "tagging")

@@ -49,14 +49,13 @@ sys.path.insert(0, str(REPO_ROOT))  # run as a script, the repo's packages are n
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from models import checkpoint  # noqa: E402
-from training.hashes import sha256_file  # noqa: E402
-from training.paths import CACHE_DIR  # noqa: E402
+import runtime  # noqa: E402
+from sources.hashes import sha256_file  # noqa: E402
 from training.runs import command, write_report  # noqa: E402
 from training.speller_eval import evaluate_corrections, norvig_paths, read_pairs, read_sentence_pairs  # noqa: E402
 from training.speller_sentences import set_path  # noqa: E402
 
-DEFAULT_OUT = checkpoint.WEIGHTS_DIR / "speller_benchmark.json"
+REPORT_NAME = "speller_benchmark.json"
 TARGETS = {"dev_correction_rate": 0.65, "false_alarm_rate": 0.01, "no_context_gap": 0.08}
 NORVIG_TARGETS = {"spell-testset1": 0.87, "spell-testset2": 0.82}
 WORDS_PER_S_TARGET = 500.0
@@ -152,7 +151,7 @@ def jamspell(corpus: Sequence[str]) -> Corrector | None:
 
     if not jamspell_peer.available():
         return None
-    folder = CACHE_DIR / "jamspell"
+    folder = runtime.cache_dir() / "jamspell"
     folder.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256("\n".join(corpus).encode()).hexdigest()[:16]
     text_path, model_path = folder / f"corpus-{digest}.txt", folder / f"model-{digest}.bin"
@@ -201,7 +200,7 @@ def word_pair_baseline(speller, manifest: dict, dev_pairs: Sequence[tuple[str, s
     baseline.weights, baseline.margins = dict(speller.weights), dict(speller.margins)
     baseline.screens = dict(speller.screens)
     key = hashlib.sha256(json.dumps([manifest["data"], training], sort_keys=True).encode()).hexdigest()[:16]
-    cache = CACHE_DIR / "speller" / f"word-pairs-{key}.json"
+    cache = runtime.cache_dir() / "speller" / f"word-pairs-{key}.json"
     if cache.exists():
         fitted = json.loads(cache.read_text())
         baseline.weights[MODES[0]] = {kind: np.array(w, dtype=np.float32) for kind, w in fitted["weights"].items()}
@@ -260,8 +259,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=20, help="timed paragraph checks (default: 20)")
     parser.add_argument("--quick", action="store_true", help="the first 200 sentences of each set (default: off)")
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"the report, beside the weights (default: {DEFAULT_OUT}); "
-        "--quick writes nothing unless --out is given",
+        "--out", type=Path, default=runtime.weights_dir() / REPORT_NAME,
+        help=f"the report (default: weights/{REPORT_NAME}); --quick writes nothing unless --out is given",
     )  # fmt: skip
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -320,7 +319,7 @@ def main(argv: list[str] | None = None) -> dict:
             for name, p in sets.items()
         },
         "norvig_sha256": {path.stem: sha256_file(path) for path in norvig_paths(args.data) if path.exists()},
-        "speller_weights_sha256": sha256_file(checkpoint.WEIGHTS_DIR / "speller.pt"),
+        "speller_weights_sha256": sha256_file(runtime.weights_dir() / "speller.pt"),
         "command": command("python benchmarks/speller.py", argv),
         "torch_version": torch.__version__,
         "torch_threads": torch.get_num_threads(),

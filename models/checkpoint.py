@@ -18,7 +18,7 @@ from typing import IO, Any
 import torch
 import torch.nn as nn
 
-WEIGHTS_DIR = Path(os.environ.get("CNNRNN_WEIGHTS", Path(__file__).resolve().parent.parent / "weights"))
+import runtime
 
 # How to rebuild each model, for error messages.
 REBUILD_COMMANDS = {
@@ -35,7 +35,7 @@ class WeightsError(RuntimeError):
 
 
 def paths(name: str, weights_dir: Path | None = None) -> tuple[Path, Path]:
-    folder = Path(weights_dir or WEIGHTS_DIR)
+    folder = Path(weights_dir or runtime.weights_dir())
     return folder / f"{name}.pt", folder / f"{name}.json"
 
 

@@ -11,11 +11,7 @@ the page passes `alive`, and the command line passes nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import functools
 import itertools
-import os
 import threading
 import time
 import traceback
@@ -26,7 +22,8 @@ from typing import Protocol
 
 import torch
 
-SLOTS_ENV = "CNNRNN_LIVE_SLOTS"
+import runtime
+
 # How long a session may be unreachable (a dropped connection that may come back) before its worker stops.
 GRACE_S = 5.0
 # How often a waiting worker looks at its commands and its session.
@@ -47,41 +44,6 @@ class Job(Protocol):
     def advance(self, force_evaluation: bool = False) -> None: ...
 
     def stop(self, reason: str) -> None: ...
-
-
-@functools.cache
-def _malloc_trim():
-    """glibc's malloc_trim, looked up once (find_library reads the linker's cache each call); None elsewhere."""
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
-        return None
-
-
-def release_freed_memory() -> None:
-    """Hand memory freed by a finished or dropped job back to the system. glibc keeps what a thread freed
-    in that thread's arena for reuse, so without this a server's resident size only ever grows with the
-    trainings it has run; malloc_trim returns the unused pages of every arena. Elsewhere, a no-op."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-def default_slots() -> int:
-    """How many trainings may run at once: $CNNRNN_LIVE_SLOTS, else one per core the process may use,
-    less one kept for serving pages (so 1 on 2 cores)."""
-    value = os.environ.get(SLOTS_ENV, "").strip()
-    if value:
-        try:
-            slots = int(value)
-        except ValueError:
-            slots = 0
-        if slots < 1:
-            raise ValueError(f"{SLOTS_ENV} must be a whole number of 1 or more, not {value!r}")
-        return slots
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
-    return max(1, cores - 1)
 
 
 @dataclass(frozen=True)
@@ -162,6 +124,24 @@ class WorkerStatus:
 
 def _always() -> bool:
     return True
+
+
+class Presence:
+    """Whether a page's session is connected. The page layer says so (connect, disconnect); a worker reads
+    `alive` from its own thread. Starts connected: it is made by a running page."""
+
+    def __init__(self) -> None:
+        self._connected = threading.Event()
+        self._connected.set()
+
+    def connect(self) -> None:
+        self._connected.set()
+
+    def disconnect(self) -> None:
+        self._connected.clear()
+
+    def alive(self) -> bool:
+        return self._connected.is_set()
 
 
 class Worker:
@@ -293,7 +273,7 @@ class Worker:
                 if job.finished:
                     self._state = "finished"
                     if not trimmed:  # the run's working memory is free now; only its record remains
-                        release_freed_memory()
+                        runtime.release_freed_memory()
                         trimmed = True
                     with self._cond:
                         self._cond.wait(POLL_S)  # keep the finished run for the page until reset or session end
@@ -325,7 +305,7 @@ class Worker:
                         traceback.print_exc()
                 self._job = None  # the session is gone or reset: free the models now
                 del job
-                release_freed_memory()
+                runtime.release_freed_memory()
             # After an error the job stays, for the page to show what happened, until reset or the session ends.
             self._state = "stopped"
             self.pool.register(self._ticket, False)

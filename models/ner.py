@@ -30,6 +30,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+import runtime
 from models import checkpoint
 from models.crf import CRF
 from models.tagging import chunks, to_iob2
@@ -327,7 +328,7 @@ class NERTagger(nn.Module):
 
 
 def vocab_path(name: str, weights_dir: Path | None = None) -> Path:
-    return Path(weights_dir or checkpoint.WEIGHTS_DIR) / f"{name}_vocab.json"
+    return Path(weights_dir or runtime.weights_dir()) / f"{name}_vocab.json"
 
 
 def save_vocab(name: str, vocab: Vocab, weights_dir: Path | None = None) -> str:

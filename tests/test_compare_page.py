@@ -7,7 +7,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from models import checkpoint
+import runtime
 from tests.apptest import chart, chart_keys
 from tests.drawing import SEVEN, render
 
@@ -15,7 +15,7 @@ TIMEOUT = 90
 ROOT = Path(__file__).resolve().parent.parent
 NEEDED = ("rnn.pt", "cnn_tagger.pt", "robustness.json", "ner_speed.json")
 pytestmark = pytest.mark.skipif(
-    not all((checkpoint.WEIGHTS_DIR / name).exists() for name in NEEDED),
+    not all((runtime.weights_dir() / name).exists() for name in NEEDED),
     reason="the comparison's weights and results are not all built yet",
 )
 
@@ -32,7 +32,7 @@ def _metrics(at) -> dict[str, str]:
 def test_both_networks_read_the_default_gallery_digit(compare_page):
     at = compare_page.run()
     assert not at.exception
-    with np.load(checkpoint.WEIGHTS_DIR / "mnist_gallery.npz") as gallery:
+    with np.load(runtime.weights_dir() / "mnist_gallery.npz") as gallery:
         label = str(gallery["labels"][0])
     assert _metrics(at) == {"The CNN says": label, "The row-by-row RNN says": label}
     table = at.dataframe[0].value
@@ -105,10 +105,10 @@ def test_hostile_text_is_shown_literally(compare_page):
 
 @pytest.mark.parametrize("missing", ["rnn", "cnn_tagger"])
 def test_missing_weights_name_the_command_and_spare_the_rest(compare_page, tmp_path, monkeypatch, missing):
-    for path in checkpoint.WEIGHTS_DIR.iterdir():
+    for path in runtime.weights_dir().iterdir():
         if not path.name.startswith(f"{missing}."):
             (tmp_path / path.name).symlink_to(path)
-    monkeypatch.setattr(checkpoint, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setenv("CNNRNN_WEIGHTS", str(tmp_path))
     st.cache_resource.clear()
     try:
         compare_page.query_params["compare_tab"] = "The same sentence" if missing == "cnn_tagger" else "The same digit"

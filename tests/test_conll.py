@@ -2,9 +2,9 @@
 
 import pytest
 
+from sources import conll
+from sources.conll import chunks, entity_scores, iob1_to_iob2, parse_conll, read_conll
 from tests.conftest import require_conll
-from training import conll
-from training.conll import chunks, entity_scores, iob1_to_iob2, parse_conll, read_conll
 
 
 def test_reader_skips_docstart_and_flushes_the_last_sentence_without_newline(tmp_path):
@@ -99,8 +99,6 @@ def test_data_dir_comes_from_the_flag_then_the_environment(monkeypatch, tmp_path
     monkeypatch.setenv("CNNRNN_DATA", str(tmp_path / "env"))
     assert conll.split_path("test") == tmp_path / "env" / "conll2003" / "test.txt"
     assert conll.split_path("valid", tmp_path) == tmp_path / "conll2003" / "valid.txt"
-    monkeypatch.delenv("CNNRNN_DATA")
-    assert conll.data_dir() == conll.PROJECT_ROOT.parent / "shared" / "data"
     with pytest.raises(FileNotFoundError, match="CNNRNN_DATA"):
         conll.read_split("test", tmp_path / "nowhere")
 

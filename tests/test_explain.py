@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import torch
 
+import runtime
 from figures import explain as explain_fig
-from models import checkpoint
 from models.explain import (
     DEFAULT_STEPS,
     UNKNOWN_WORD,
@@ -154,7 +154,7 @@ def test_bad_requests_say_what_is_wrong():
 
 # ------------------------------------------------------------ the committed weights
 
-PRESENT = {name: (checkpoint.WEIGHTS_DIR / f"{stem}.pt").exists() for name, stem in NER_MODELS.items()}
+PRESENT = {name: (runtime.weights_dir() / f"{stem}.pt").exists() for name, stem in NER_MODELS.items()}
 TAGGERS = [
     pytest.param(name, marks=pytest.mark.skipif(not PRESENT[name], reason=f"weights for {name} not built"))
     for name in ("bilstm", "cnn")

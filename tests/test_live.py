@@ -32,8 +32,8 @@ from models.live_symbols import (
 )
 from models.live_worker import TrainingPool, Worker
 from models.preprocess import preprocess
+from sources.augment import AugmentConfig, augment
 from tests.live_fixtures import SYMBOLS, symbol_drawing
-from training.augment import AugmentConfig, augment
 
 
 @pytest.fixture(scope="module")

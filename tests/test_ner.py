@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import runtime
 from models import checkpoint
 from models.explain import explain
 from models.ner import (
@@ -31,7 +32,7 @@ from models.ner import (
 )
 from models.tagging import iob2_to_iobes, to_iob2
 from models.tokenizer import sentences, tokenize
-from training import conll
+from sources import conll
 
 ARTICLE = (
     "President Roosevelt was one of the most influential presidents in American history. "
@@ -335,7 +336,7 @@ def test_missing_weights_say_how_to_rebuild(tmp_path):
 # ------------------------------------------------------------ the committed weights
 
 WEIGHTS_PRESENT = (
-    all(p.exists() for p in checkpoint.paths("bilstm")) and (checkpoint.WEIGHTS_DIR / "bilstm_vocab.json").exists()
+    all(p.exists() for p in checkpoint.paths("bilstm")) and (runtime.weights_dir() / "bilstm_vocab.json").exists()
 )
 needs_weights = pytest.mark.skipif(not WEIGHTS_PRESENT, reason="weights/bilstm.pt not built yet")
 
@@ -369,7 +370,7 @@ def test_committed_weights_reproduce_their_manifest_test_f1(trained, conll_test)
 def test_committed_weights_stay_small():
     total = (
         sum(p.stat().st_size for p in checkpoint.paths("bilstm"))
-        + (checkpoint.WEIGHTS_DIR / "bilstm_vocab.json").stat().st_size
+        + (runtime.weights_dir() / "bilstm_vocab.json").stat().st_size
     )
     assert total < 15_000_000
 

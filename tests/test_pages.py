@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from models import checkpoint
+import runtime
 from tests.apptest import chart
 from tests.drawing import SEVEN, render
 from ui.presentation import STEPS, step_params
@@ -61,7 +61,7 @@ def test_drawn_seven_is_recognised(digits_page):
 
 
 def test_gallery_digit_is_classified_as_its_label(digits_page):
-    with np.load(checkpoint.WEIGHTS_DIR / "mnist_gallery.npz") as gallery:
+    with np.load(runtime.weights_dir() / "mnist_gallery.npz") as gallery:
         labels = gallery["labels"]
     digits_page.session_state["digits_source"] = "gallery"
     digits_page.session_state["digits_gallery"] = 21
@@ -93,9 +93,9 @@ def test_conv_step_controls_update_the_equation(digits_page):
 @pytest.mark.parametrize("damage", ["missing", "corrupt"])
 def test_broken_weights_give_a_message_not_a_traceback(digits_page, tmp_path, monkeypatch, damage):
     if damage == "corrupt":
-        (tmp_path / "cnn.json").write_text((checkpoint.WEIGHTS_DIR / "cnn.json").read_text())
+        (tmp_path / "cnn.json").write_text((runtime.weights_dir() / "cnn.json").read_text())
         (tmp_path / "cnn.pt").write_bytes(b"\x00garbage")
-    monkeypatch.setattr(checkpoint, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setenv("CNNRNN_WEIGHTS", str(tmp_path))
     st.cache_resource.clear()
     try:
         at = digits_page.run()

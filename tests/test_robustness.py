@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+import runtime
 from figures.measured import (
     MODEL_COLOURS,
     robustness_caption,
@@ -23,12 +24,12 @@ from figures.measured import (
 )
 from models import checkpoint
 from models.ner import PAD, UNK, NERConfig, NERTagger, Vocab, save_vocab
+from sources.hashes import arrays_sha256, sha256_file
 from training import robustness
-from training.hashes import arrays_sha256, sha256_file
 from training.robustness import CURVES, occlude, perturb, rotate, shift
 
 ROOT = Path(__file__).resolve().parent.parent
-RECORDED = checkpoint.WEIGHTS_DIR / "robustness.json"  # weights/, or $CNNRNN_WEIGHTS
+RECORDED = runtime.weights_dir() / "robustness.json"  # weights/, or $CNNRNN_WEIGHTS
 
 
 @pytest.fixture
@@ -321,7 +322,7 @@ def test_speed_caption_states_the_shortest_and_longest_times():
 
 
 def test_recorded_speed_json_has_every_measurement():
-    path = checkpoint.WEIGHTS_DIR / "ner_speed.json"
+    path = runtime.weights_dir() / "ner_speed.json"
     if not path.exists():
         pytest.skip("weights/ner_speed.json not written yet: python benchmarks/ner_speed.py")
     report = json.loads(path.read_text())

@@ -350,7 +350,7 @@ def test_committed_weights_reproduce_their_word_dev_accuracy(speller_and_manifes
 
 
 def test_committed_sets_are_the_ones_measured(speller_and_manifest):
-    from training.hashes import sha256_file
+    from sources.hashes import sha256_file
     from training.speller_sentences import set_path
 
     _, manifest = speller_and_manifest
@@ -366,7 +366,7 @@ def test_clean_news_text_is_left_almost_untouched(speller, conll_test):
     """False alarms on clean text: under 1% of the tokens of the CoNLL-2003 test sentences are changed,
     with the tagger's entities protected as on the page."""
     from models.ner import load_tagger, tag
-    from training import conll
+    from sources import conll
 
     sentences, _ = conll.read_split("test")
     tagger, _ = load_tagger("bilstm")

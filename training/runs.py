@@ -14,13 +14,14 @@ from pathlib import Path
 
 import torch
 
+import runtime
 from models import checkpoint
 
 
 def output_dir(args: argparse.Namespace, prefix: str) -> Path:
     """`--out`, else a fresh temporary folder for a --dry-run (a smoke test must never replace the
     committed weights), else weights/."""
-    return args.out or (Path(tempfile.mkdtemp(prefix=f"{prefix}-dry-")) if args.dry_run else checkpoint.WEIGHTS_DIR)
+    return args.out or (Path(tempfile.mkdtemp(prefix=f"{prefix}-dry-")) if args.dry_run else runtime.weights_dir())
 
 
 def settings(args: argparse.Namespace) -> dict:
@@ -59,7 +60,7 @@ def add_measurement_args(parser: argparse.ArgumentParser, models: Sequence[str],
     parser.add_argument(
         "--out",
         type=Path,
-        default=checkpoint.WEIGHTS_DIR / report,
+        default=runtime.weights_dir() / report,
         help=f"the JSON to write (default: weights/{report})",
     )
 

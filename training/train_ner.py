@@ -42,9 +42,9 @@ from models.ner import (
     word_key,
 )
 from models.tagging import iob2_to_iobes
+from sources.conll import entity_scores, iob1_to_iob2, read_split
+from sources.glove import glove_release, load_glove
 from training import runs
-from training.conll import entity_scores, iob1_to_iob2, read_split
-from training.glove import glove_release, load_glove
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

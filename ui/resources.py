@@ -11,30 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import streamlit as st
-import torch
 
+import runtime
 from figures import digits as digit_figures
-from models import checkpoint
 from models.digits import initial_cnn, layer_drift, load_digit_model
 
 GALLERY_FILE = "mnist_gallery.npz"
 FILTER_SNAPSHOTS_FILE = "cnn_filters.npz"
-# One small forward pass per request: a single intra-op thread is fastest, and with many
-# sessions on 2 cores, more threads per request only fight each other.
-SERVER_THREADS = 1
-
-
-def configure_runtime() -> None:
-    """The server's process settings, in one place: app.py calls it at the start of every run. Cheap to
-    repeat, and repeating it covers each script thread, whatever torch's thread settings do across threads."""
-    if torch.get_num_threads() != SERVER_THREADS:
-        torch.set_num_threads(SERVER_THREADS)
 
 
 def weights_file(name: str) -> Path:
-    """A file in the weights folder, resolved when it is read, so a test or a deployment can point
-    checkpoint.WEIGHTS_DIR elsewhere after this module is imported."""
-    return Path(checkpoint.WEIGHTS_DIR) / name
+    """A file in the weights folder ($CNNRNN_WEIGHTS), resolved when it is read."""
+    return runtime.weights_dir() / name
 
 
 @dataclass(frozen=True)
@@ -166,7 +154,7 @@ TEXT_CACHE_ENTRIES = 256
 
 @st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
 def tagged_text(text: str, weights_dir: str):
-    """The BiLSTM-CRF's tagging of `text` (models.ner.tag). `weights_dir` (checkpoint.WEIGHTS_DIR) is part of
+    """The BiLSTM-CRF's tagging of `text` (models.ner.tag). `weights_dir` (runtime.weights_dir()) is part of
     the key, so weights read from elsewhere are never answered from another folder's results. Call after
     ner_tagger() has loaded; a copy per call, so callers may modify it."""
     from models.ner import tag

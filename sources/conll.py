@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import runtime
 from models.tagging import Chunk, chunks  # noqa: F401 - chunks is part of this module's API
-from training.hashes import sha256_file
-from training.paths import PROJECT_ROOT, data_dir  # noqa: F401 - part of this module's API
+from sources.hashes import sha256_file
 
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 SPLITS = ("train", "valid", "test")
@@ -31,7 +31,7 @@ class ConllFormatError(ValueError):
 def split_path(split: str, override: str | Path | None = None) -> Path:
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; choose from {SPLITS}")
-    return data_dir(override) / "conll2003" / f"{split}.txt"
+    return runtime.data_dir(override) / "conll2003" / f"{split}.txt"
 
 
 def _check_tag(tag: str, where: str) -> None:

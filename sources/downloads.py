@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from training.hashes import sha256_file
+from sources.hashes import sha256_file
 
 
 class DownloadError(RuntimeError):
