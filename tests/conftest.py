@@ -24,7 +24,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
-    # Through the environment, so that training.paths and the commands the tests run all read the same folder.
+    # Through the environment, so that runtime.data_dir and the commands the tests run all read the same folder.
     if config.getoption("--data"):
         os.environ["CNNRNN_DATA"] = str(Path(config.getoption("--data")).resolve())
 

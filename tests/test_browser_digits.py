@@ -11,11 +11,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.browser import REPO_ROOT, app_with_weights, clear_canvas, digit_strokes, draw_strokes
+import runtime
+from sources.mnist import GALLERY_FILE
+from tests.browser import app_with_weights, clear_canvas, digit_strokes, draw_strokes
 
 pytestmark = pytest.mark.browser
 
-WEIGHTS_DIR = REPO_ROOT / "weights"
 REQUIRED_WEIGHTS = ("cnn.pt", "cnn.json", "cnn_filters.npz", "mnist_gallery.npz")
 # Generous: the first rerun loads the model, and CI machines are slow.
 TIMEOUT_MS = 60_000
@@ -68,7 +69,7 @@ def test_drawn_digit_is_predicted(page, digit):
 
 
 def test_gallery_pick_shows_its_label(page):
-    with np.load(WEIGHTS_DIR / "mnist_gallery.npz") as gallery:
+    with np.load(runtime.weights_dir() / GALLERY_FILE) as gallery:
         labels = gallery["labels"]
     number = 22  # an MNIST test 7
     pills = page.get_by_role("radiogroup", name="Gallery digit")

@@ -15,8 +15,8 @@ import streamlit as st
 import runtime
 from figures import digits as digit_figures
 from models.digits import initial_cnn, layer_drift, load_digit_model
+from sources.mnist import GALLERY_FILE
 
-GALLERY_FILE = "mnist_gallery.npz"
 FILTER_SNAPSHOTS_FILE = "cnn_filters.npz"
 
 
