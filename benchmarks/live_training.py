@@ -4,11 +4,11 @@
     python benchmarks/live_training.py --phases cnn rerun   # some of them
 
 Phases:
-- cnn: `python -m training.live cnn --seconds 30`, from random weights on one torch thread: the first
+- cnn: `python -m live cnn --seconds 30`, from random weights on one torch thread: the first
   CPU second at which held-out accuracy (2,000 MNIST test digits) reaches 97%, and where it ends. Target:
   >= 97% within 30 s.
-- rnn: `python -m training.live rnn --seconds 60`: held-out accuracy at 30 s and at 60 s (reported).
-- race: `python -m training.live both --seconds 60`: both on the same batches (reported).
+- rnn: `python -m live rnn --seconds 60`: held-out accuracy at 30 s and at 60 s (reported).
+- race: `python -m live both --seconds 60`: both on the same batches (reported).
 - symbols: a tick, a star and an A, 5 drawings of each to learn from and 10 more of each held back, drawn by
   tests/live_fixtures.py with a different slant, size, place, wobble and pen for every copy, preprocessed
   as the canvas is; the pretrained CNN fine-tuned by the page's SymbolLesson in its 10-CPU-second budget.
@@ -65,7 +65,7 @@ def headless(*args: str) -> dict:
     """One run of the headless contract, the page's own path."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "training.live", *args, "--threads", "1", "--curves"],
+        [sys.executable, "-m", "live", *args, "--threads", "1", "--curves"],
         cwd=REPO_ROOT, capture_output=True, text=True, check=True,
     )  # fmt: skip
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -88,7 +88,7 @@ def phase_cnn(seconds: float) -> dict:
     curve = result["models"]["cnn"]["heldout_curve"]
     first = next((point for point in curve if point[2] >= CNN_TARGET), None)
     out = {
-        "command": f"python -m training.live cnn --seconds {seconds:g} --threads 1",
+        "command": f"python -m live cnn --seconds {seconds:g} --threads 1",
         "final_accuracy": result["heldout_accuracy"]["cnn"],
         "seconds": result["seconds"],
         "first_at_target": None if first is None else {"seconds": first[0], "examples": first[1], "accuracy": first[2]},
@@ -112,7 +112,7 @@ def phase_rnn(seconds: tuple[float, float]) -> dict:
     curve = result["models"]["rnn"]["heldout_curve"]
     points = {f"{s:g}": dict(zip(("seconds", "accuracy"), accuracy_at(curve, s), strict=True)) for s in seconds}
     out = {
-        "command": f"python -m training.live rnn --seconds {seconds[1]:g} --steps 1000000 --threads 1",
+        "command": f"python -m live rnn --seconds {seconds[1]:g} --steps 1000000 --threads 1",
         "at": points,
         "final_accuracy": result["heldout_accuracy"]["rnn"],
         "steps": result["steps"],
@@ -125,7 +125,7 @@ def phase_rnn(seconds: tuple[float, float]) -> dict:
 
 def phase_race(seconds: float) -> dict:
     result = headless("both", "--seconds", str(seconds))
-    out = {"command": f"python -m training.live both --seconds {seconds:g} --threads 1"}
+    out = {"command": f"python -m live both --seconds {seconds:g} --threads 1"}
     for kind, model in result["models"].items():
         out[kind] = {
             "final_accuracy": model["heldout_accuracy"],
@@ -140,12 +140,11 @@ def phase_race(seconds: float) -> dict:
 
 
 def live_data_and_augment():
-    from models.live import live_data
+    from live.run import default_augmenter, live_data
     from sources.mnist import fetch, load
-    from training.live import augmenter
 
     mnist = load(fetch())
-    return live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test), augmenter()
+    return live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test), default_augmenter()
 
 
 def in_thread(function, *args):
@@ -167,8 +166,8 @@ def in_thread(function, *args):
 def lesson_inputs(seed: int, train_each: int = 5, heldback_each: int = 10):
     """The pretrained CNN, and a tick, a star and an A: `train_each` drawings of each to learn from and
     `heldback_each` others held back, each drawn afresh and preprocessed as the canvas is."""
+    from live.symbols import Symbol
     from models.digits import load_digit_model
-    from models.live_symbols import Symbol
     from models.preprocess import preprocess
     from tests.live_fixtures import SYMBOLS, symbol_drawing
 
@@ -182,7 +181,7 @@ def lesson_inputs(seed: int, train_each: int = 5, heldback_each: int = 10):
 
 
 def phase_symbols(train_each: int, heldback_each: int, seed: int) -> dict:
-    from models.live_symbols import LessonConfig, SymbolLesson
+    from live.symbols import LessonConfig, SymbolLesson
 
     data, augment = live_data_and_augment()
     base, symbols = lesson_inputs(seed, train_each, heldback_each)
@@ -250,8 +249,8 @@ def phase_rerun(runs: int, seed: int) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from benchmarks.digit_page import fail_on_page_error, jittered_drawing
-    from models.live import LiveConfig, LiveRun
-    from models.live_worker import TrainingPool, Worker
+    from live.run import LiveConfig, LiveRun
+    from live.worker import TrainingPool, Worker
 
     rng = np.random.default_rng(seed)
     app = AppTest.from_file(str(REPO_ROOT / "pages" / "digits.py"), default_timeout=120)
@@ -344,9 +343,9 @@ def probe_memory(case: str, count: int, seconds: float) -> dict:
     """Child process: load what the server has loaded, then run `count` trainings at once, sampling RSS."""
     import torch
 
-    from models.live import LiveConfig, LiveRun
-    from models.live_symbols import LessonConfig, SymbolLesson
-    from models.live_worker import TrainingPool, Worker
+    from live.run import LiveConfig, LiveRun
+    from live.symbols import LessonConfig, SymbolLesson
+    from live.worker import TrainingPool, Worker
 
     torch.set_num_threads(1)
     data, augment = live_data_and_augment()
@@ -354,7 +353,7 @@ def probe_memory(case: str, count: int, seconds: float) -> dict:
 
     # A server has trained before: torch's optimiser and autograd imports are paid once per process, not per
     # training. Three steps of a default run import them, in a worker as on the server; stopping it hands its
-    # memory back (models/live_worker.py release_freed_memory).
+    # memory back (live/worker.py release_freed_memory).
     warm = Worker(LiveRun(LiveConfig(max_steps=3), data, augment), TrainingPool(1))
     warm.play()
     while not warm.job.finished:

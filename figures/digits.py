@@ -87,24 +87,6 @@ def probability_bars(probs: np.ndarray, unsure: bool = False) -> go.Figure:
     return figure([trace], layout)
 
 
-def filter_grid(weights: np.ndarray, title: str, columns: int = 8, vmax: float | None = None) -> go.Figure:
-    """First-layer filters (C, k, k) as one stitched heatmap, blue negative, red positive."""
-    weights = np.asarray(weights, dtype=np.float32)
-    grid, channel_of = stitch(weights, columns=columns)
-    vmax = vmax or float(np.abs(weights).max()) or 1.0
-    trace = {
-        "type": "heatmap",
-        "z": grid,
-        "customdata": channel_of,
-        "colorscale": SIGNED_SCALE,
-        "zmin": -vmax,
-        "zmax": vmax,
-        "hovertemplate": "filter %{customdata}<br>weight %{z:.3f}<extra></extra>",
-        "colorbar": {"thickness": 10},
-    }
-    return figure([trace], _image_layout(title, 200))
-
-
 def filters_before_after(before: np.ndarray, after: np.ndarray, epochs: int, columns: int = 8) -> go.Figure:
     """The first-layer filters (C, k, k) at initialisation and after training, side by side in
     one heatmap on one colour scale, so their sizes compare directly."""

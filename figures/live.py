@@ -13,15 +13,16 @@ import plotly.graph_objects as go
 
 from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure, plot_text
 from figures.digits import PIXEL_SCALE, stitch
-from figures.measured import DIGIT_MODEL_NAMES, MODEL_COLOURS
+from figures.measured import MODEL_COLOURS
+from live.run import CURVE_COLUMNS
 
 MAX_POINTS = 250  # per curve: longer runs are averaged into this many bins, which also smooths batch noise
 PRETRAINED_COLOUR = "#009E73"  # Okabe-Ito bluish green: the app's pretrained CNN, beside the live models
 SHORT_NAMES = {"cnn": "CNN", "rnn": "RNN"}
 _DASH = {"cnn": "solid", "rnn": "dash"}
 _SYMBOL = {"cnn": "circle", "rnn": "square"}
-# Curve table columns, as models/live.py writes them.
-STEP, EXAMPLES, SECONDS, LOSS, ACCURACY = range(5)
+# Curve table columns, in the order live/run.py writes them.
+EXAMPLES, SECONDS, LOSS, ACCURACY = (CURVE_COLUMNS.index(name) for name in ("examples", "seconds", "loss", "accuracy"))
 X_AXES = {EXAMPLES: "examples seen", SECONDS: "seconds of CPU spent on the model"}
 
 
@@ -476,10 +477,6 @@ def drawings_strip(drawings: list[np.ndarray]) -> np.ndarray:
         return np.zeros((28, 28), dtype=np.uint8)
     grid, _ = stitch(np.stack(drawings).astype(np.float32), columns=len(drawings), gap=2)
     return (np.nan_to_num(grid, nan=0.35) * 255).astype(np.uint8)
-
-
-def model_names() -> dict[str, str]:
-    return {**DIGIT_MODEL_NAMES}
 
 
 # ---------------------------------------------------------------- status in words

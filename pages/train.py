@@ -6,9 +6,9 @@ from streamlit_drawable_canvas import st_canvas
 from figures import digits as digit_figures
 from figures import live as fig
 from figures.measured import MODEL_COLOURS
+from live.run import OPTIMISERS, LiveConfig, LiveConfigError
+from live.symbols import HOLD_BACK_EVERY, MAX_NAME, MIN_EXAMPLES
 from models.checkpoint import WeightsError
-from models.live import OPTIMISERS, LiveConfig, LiveConfigError
-from models.live_symbols import HOLD_BACK_EVERY, MAX_NAME, MIN_EXAMPLES
 from sources.mnist import MnistDataError
 from ui import charts, live, resources
 from ui.inputs import CANVAS_SIZE, DigitSource

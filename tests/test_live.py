@@ -1,5 +1,5 @@
 """Live training: the models learn, bad settings are caught, and many sessions share one server safely
-(models/live.py, models/live_worker.py, models/live_symbols.py)."""
+(live/run.py, live/worker.py, live/symbols.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from models.cnn import DigitCNN, DigitCNNConfig
-from models.digits import load_digit_model
-from models.live import (
+from live.run import (
     DIVERGED_LOSS,
     LiveConfig,
     LiveConfigError,
@@ -23,14 +21,16 @@ from models.live import (
     live_data,
     recalibrate_batch_norm,
 )
-from models.live_symbols import (
+from live.symbols import (
     MIN_EXAMPLES,
     SymbolError,
     SymbolLesson,
     check_symbols,
     split_drawings,
 )
-from models.live_worker import TrainingPool, Worker
+from live.worker import TrainingPool, Worker
+from models.cnn import DigitCNN, DigitCNNConfig
+from models.digits import load_digit_model
 from models.preprocess import preprocess
 from sources.augment import AugmentConfig, augment
 from tests.live_fixtures import SYMBOLS, symbol_drawing

@@ -1,4 +1,4 @@
-"""The headless contract: `python -m training.live {cnn,rnn,both} --seconds S [--threads 1] [--seed N]` prints JSON
+"""The headless contract: `python -m live {cnn,rnn,both} --seconds S [--threads 1] [--seed N]` prints JSON
 with each model's held-out accuracy, the examples seen, the steps and the seconds."""
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def live(*args: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "training.live", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    done = subprocess.run([sys.executable, "-m", "live", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 

@@ -11,10 +11,10 @@ import numpy as np
 import streamlit as st
 
 import runtime
+from live.run import LiveConfig, LiveData, RunView, default_augmenter, live_data
+from live.symbols import LessonConfig, SymbolLesson, split_drawings
+from live.worker import Presence, TrainingPool, Worker, wall_limit
 from models.digits import classify
-from models.live import Augment, LiveConfig, LiveData, RunView, live_data
-from models.live_symbols import LessonConfig, SymbolLesson, split_drawings
-from models.live_worker import Presence, TrainingPool, Worker, wall_limit
 from models.preprocess import EmptyDrawingError, preprocess
 from ui.inputs import DigitSource
 
@@ -54,14 +54,6 @@ def data() -> LiveData:
 
     mnist = load(fetch())
     return live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test)
-
-
-def augmenter() -> Augment:
-    """The training scripts' augmentation (sources/augment.py), as the live run calls it."""
-    from sources.augment import AugmentConfig, augment
-
-    config = AugmentConfig()
-    return lambda images, generator: augment(images, config, generator)
 
 
 class _Connection:
@@ -114,14 +106,14 @@ def run_view() -> RunView | None:
 
 
 def _fresh_run(config: LiveConfig) -> Worker:
-    from models.live import LiveRun
+    from live.run import LiveRun
 
     worker = run_worker()
     if worker is not None and not worker.job.finished:
         return worker
     if worker is not None:
         worker.stop()
-    worker = _new_worker(LiveRun(config, data(), augmenter()), config.max_seconds)
+    worker = _new_worker(LiveRun(config, data(), default_augmenter()), config.max_seconds)
     st.session_state[RUN] = worker
     return worker
 
@@ -205,12 +197,12 @@ def lesson_worker() -> Worker | None:
 def teach(names: list[str], base) -> None:
     """on_click of "Teach the CNN": check the drawings, then fine-tune in the background.
     A problem with the drawings becomes a notice, never a traceback."""
-    from models.live_symbols import SymbolError
+    from live.symbols import SymbolError
 
     slots = drawings()
     try:
         symbols = [split_drawings(names[i], slots[i]) for i in range(SYMBOL_SLOTS) if slots[i]]
-        lesson = SymbolLesson(base, symbols, data(), augmenter(), LessonConfig())
+        lesson = SymbolLesson(base, symbols, data(), default_augmenter(), LessonConfig())
     except SymbolError as error:
         st.session_state[SYMBOL_NOTICE] = str(error)
         return

@@ -6,7 +6,7 @@ symbol and is fine-tuned on the drawings, each seen in many randomly warped copi
 replay of MNIST digits so that the ten digit outputs are not forgotten.
 
 A `SymbolLesson` advances one small piece of work at a time (a chunk of images through the frozen
-layers, then one optimiser step of the last layer), like `models.live.LiveRun`, so the same
+layers, then one optimiser step of the last layer), like `live.run.LiveRun`, so the same
 worker thread runs it, pauses it and stops it.
 """
 
@@ -21,8 +21,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from live.budget import spent
+from live.run import Augment, LiveData, Series
 from models.cnn import DigitCNN
-from models.live import Augment, LiveData, Series
 
 MIN_EXAMPLES = 5
 MAX_SYMBOLS = 3
@@ -264,11 +265,7 @@ class SymbolLesson:
         self._result = (per_symbol, confusion, mnist, SymbolClassifier(self.base, head.eval(), self.names))
 
     def _finished_reason(self) -> str | None:
-        if self.steps >= self.config.max_steps:
-            return "steps"
-        if self.cpu_seconds >= self.config.max_seconds:
-            return "seconds"
-        return None
+        return spent(self.steps, self.config.max_steps, self.cpu_seconds, self.config.max_seconds)
 
     def stop(self, reason: str) -> None:
         if self.finished is not None:

@@ -1,7 +1,7 @@
 """Many trainings on one small server: a bounded pool, first come first served, and one worker
 thread per session.
 
-A `Worker` owns one job (a `models.live.LiveRun` or a `models.live_symbols.SymbolLesson`) and
+A `Worker` owns one job (a `live.run.LiveRun` or a `live.symbols.SymbolLesson`) and
 drives it from its own thread, on one torch thread, between the page's commands: play, pause,
 one step, stop. It holds a pool slot only while it computes. Every poll it asks `alive()`
 whether its session still exists; a session gone for `grace_s` seconds stops the worker and
@@ -230,10 +230,6 @@ class Worker:
         if job is None or job.finished or self._state == "stopped":
             return False
         return self._playing or self._pending_steps > 0 or self._state in ("queued", "running")
-
-    @property
-    def thread_alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def status(self) -> WorkerStatus:
         job = self._job

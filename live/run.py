@@ -2,7 +2,7 @@
 
 The models are the app's own classes (models/cnn.py DigitCNN, models/rnn.py RowRNN) in
 smaller sizes. A `LiveRun` advances one optimiser step at a time, so a worker thread can
-pause it, step it and stop it between any two steps; training/live.py runs the very same
+pause it, step it and stop it between any two steps; live/__main__.py runs the very same
 object from the command line.
 
 Everything a reader needs is published as immutable values or append-only arrays: the
@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from live.budget import spent
 from models.checkpoint import count_parameters
 from models.cnn import DigitCNN, DigitCNNConfig
 from models.rnn import RowRNN, RowRNNConfig
@@ -34,7 +35,6 @@ from models.rnn import RowRNN, RowRNNConfig
 KINDS = ("cnn", "rnn")
 OPTIMISERS = ("adam", "sgd_momentum", "sgd")
 NUM_CLASSES = 10
-MNIST_SIZE = 28
 TRAIN_IMAGES = 10_000
 HELDOUT_IMAGES = 2_000
 # Cross-entropy at chance is ln 10 ≈ 2.3. A batch loss this far above it means the weights have blown up.
@@ -488,11 +488,7 @@ class LiveRun:
     def _finished_reason(self) -> str | None:
         if not self.active:
             return "diverged"
-        if self.steps >= self.config.max_steps:
-            return "steps"
-        if self.cpu_seconds >= self.config.max_seconds:
-            return "seconds"
-        return None
+        return spent(self.steps, self.config.max_steps, self.cpu_seconds, self.config.max_seconds)
 
     def stop(self, reason: str) -> None:
         """End the run from outside its budget (a wall-clock limit, a closed session)."""
@@ -549,3 +545,11 @@ class LiveRun:
             "models": models,
             "config": self.config.as_dict(),
         }
+
+
+def default_augmenter() -> Augment:
+    """The training scripts' augmentation (sources/augment.py), as a live run calls it."""
+    from sources.augment import AugmentConfig, augment
+
+    config = AugmentConfig()
+    return lambda images, generator: augment(images, config, generator)

@@ -1,10 +1,10 @@
 """Train the live page's models headless, on the page's own code path, and print what they reached.
 
-    python -m training.live cnn --seconds 30            # the CNN alone, 30 CPU seconds
-    python -m training.live both --seconds 60 --seed 3  # both racing on the same batches
-    python -m training.live rnn --dry-run               # a few steps, as a smoke test
+    python -m live cnn --seconds 30            # the CNN alone, 30 CPU seconds
+    python -m live both --seconds 60 --seed 3  # both racing on the same batches
+    python -m live rnn --dry-run               # a few steps, as a smoke test
 
-The run is a models.live.LiveRun driven by a models.live_worker.Worker in a pool of one slot,
+The run is a live.run.LiveRun driven by a live.worker.Worker in a pool of one slot,
 exactly as the page drives it. JSON on stdout: `heldout_accuracy` for each model (on the 2,000
 held-out MNIST digits), `examples_seen`, `steps` and `seconds` (CPU seconds of the worker thread,
 which is what the budget counts), with each model's figures and held-out curve under `models`.
@@ -18,8 +18,8 @@ import time
 
 import numpy as np
 
-from models.live import OPTIMISERS, LiveConfig, LiveRun, live_data
-from models.live_worker import TrainingPool, Worker
+from live.run import OPTIMISERS, LiveConfig, LiveRun, default_augmenter, live_data
+from live.worker import TrainingPool, Worker
 from sources.mnist import fetch, load
 
 DEFAULTS = LiveConfig()
@@ -78,20 +78,13 @@ def config_from(args: argparse.Namespace) -> LiveConfig:
     )
 
 
-def augmenter():
-    from sources.augment import AugmentConfig, augment
-
-    config = AugmentConfig()
-    return lambda images, generator: augment(images, config, generator)
-
-
 def train(config: LiveConfig, threads: int = 1, npz=None, poll_s: float = 0.2) -> dict:
     """One run through the page's worker, in a pool of one; returns the summary the command prints."""
 
     mnist = load(fetch(npz))
     data = live_data(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test)
     # On one thread the worker thread's CPU time is the run's; on more, torch's helper threads count too.
-    run = LiveRun(config, data, augmenter(), clock=time.thread_time if threads == 1 else time.process_time)
+    run = LiveRun(config, data, default_augmenter(), clock=time.thread_time if threads == 1 else time.process_time)
     worker = Worker(run, TrainingPool(1), threads=threads)
     started = time.perf_counter()
     worker.play()
