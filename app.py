@@ -11,11 +11,11 @@ st.set_page_config(page_title="CNN vs RNN, live", page_icon="🧠", layout="wide
 runtime.configure_threads()
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
-    st.Page("pages/text.py", title="Type text → RNN", icon="⌨️", url_path="text"),
-    st.Page("pages/compare.py", title="CNN vs RNN, side by side", icon="⚖️", url_path="compare"),
-    st.Page("pages/train.py", title="Train them yourself", icon="🏋️", url_path="train"),
+    st.Page("views/home.py", title="Home", icon="🏠", default=True),
+    st.Page("views/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
+    st.Page("views/text.py", title="Type text → RNN", icon="⌨️", url_path="text"),
+    st.Page("views/compare.py", title="CNN vs RNN, side by side", icon="⚖️", url_path="compare"),
+    st.Page("views/train.py", title="Train them yourself", icon="🏋️", url_path="train"),
 ]
 
 presenting = presentation.active()

@@ -3,7 +3,7 @@
     python benchmarks/digit_page.py                  # both figures
     python benchmarks/digit_page.py --skip-browser   # the server figure only
 
-(a) One rerun of pages/digits.py after a new drawing, through streamlit's AppTest. AppTest
+(a) One rerun of views/digits.py after a new drawing, through streamlit's AppTest. AppTest
     adds its own work (it recompiles the script on every run and builds a tree of every
     element the script sent), so the figure is an upper bound on the script itself. A
     breakdown calls predict() and the figure builders directly, with no streamlit at all.
@@ -103,7 +103,7 @@ def summarise(times_s: list[float]) -> dict:
 def time_server_reruns(runs: int, warmup: int, rng: np.random.Generator) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(str(REPO_ROOT / "pages" / "digits.py"), default_timeout=120)
+    app = AppTest.from_file(str(REPO_ROOT / "views" / "digits.py"), default_timeout=120)
     app.run()  # loads the model and the gallery into st.cache_resource
     fail_on_page_error(app)
     times, shown = [], []
@@ -132,7 +132,7 @@ def time_apptest_compile(runs: int) -> dict:
     this much of the AppTest figure is AppTest's alone."""
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 
-    page = str(REPO_ROOT / "pages" / "digits.py")
+    page = str(REPO_ROOT / "views" / "digits.py")
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -189,7 +189,7 @@ def time_parts(runs: int, rng: np.random.Generator) -> dict:
     cached_figures = [fig.filters_before_after(filters[0], filters[-1], epochs=len(filters) - 1)]
 
     def build_figures(result) -> list:
-        # What pages/digits.py builds on a rerun with a drawing, in its default widget state.
+        # What views/digits.py builds on a rerun with a drawing, in its default widget state.
         steps, analysis = result.steps, result.analysis
         fig.step_images(steps)
         step = conv_step(steps.final, analysis.conv1_weight[0], analysis.conv1_bias[0], 14, 14)

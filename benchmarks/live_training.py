@@ -253,7 +253,7 @@ def phase_rerun(runs: int, seed: int) -> dict:
     from live.worker import TrainingPool, Worker
 
     rng = np.random.default_rng(seed)
-    app = AppTest.from_file(str(REPO_ROOT / "pages" / "digits.py"), default_timeout=120)
+    app = AppTest.from_file(str(REPO_ROOT / "views" / "digits.py"), default_timeout=120)
     app.run()
     fail_on_page_error(app)
     # AppTest runs the page without a server, and streamlit says so on every element: not news here.

@@ -56,7 +56,8 @@ def shown_prediction(page) -> str:
 
 
 def test_deep_link_on_a_fresh_server_keeps_the_apps_navigation(page):
-    """Module-scoped server: this is its first request, straight to /digits (see ui/navigation.py)."""
+    """Module-scoped server: its first request goes straight to /digits (the views live in views/, not pages/,
+    so Streamlit has no legacy multipage mode to fall into)."""
     nav = page.locator('[data-testid="stSidebarNav"]')
     nav.get_by_text("Draw a digit → CNN").wait_for()
     assert "Home" in nav.inner_text() and "app" not in nav.inner_text().split()

@@ -62,7 +62,7 @@ def screenshot(page, name: str, full_page: bool = False) -> Path:
 
 def page_url(app_url: str, page_file: str, params: dict[str, str]) -> str:
     """The URL of a page file under pages/ (app.py names each by its file, home at the root)."""
-    path = "" if page_file == "pages/home.py" else Path(page_file).stem
+    path = "" if page_file == "views/home.py" else Path(page_file).stem
     return f"{app_url}/{path}?{urlencode(params)}"
 
 
@@ -166,7 +166,7 @@ def comparison_page_colours(request, browser, app_url) -> tuple[str, list[dict]]
     theme = request.param
     params = {"compare_tab": "The same sentence", "compare_text": ROOSEVELT}
     with new_page(browser, viewport={"width": 1280, "height": 900}, color_scheme=theme) as page:
-        page.goto(page_url(app_url, "pages/compare.py", params))
+        page.goto(page_url(app_url, "views/compare.py", params))
         page.locator("mark").filter(has_text="Manhattan").first.wait_for()
         page.locator("[data-testid='stHtml'] td").first.wait_for()
         wait_for_idle_script(page)
@@ -241,7 +241,7 @@ def test_presenter_bar_labels_show_in_full_at_1024x768(browser, app_url, where, 
 
 
 def test_training_buttons_show_in_full_at_1024x768_in_presentation_mode(browser, app_url):
-    step = next(i for i, s in enumerate(STEPS) if s.page == "pages/train.py")
+    step = next(i for i, s in enumerate(STEPS) if s.page == "views/train.py")
     with new_page(browser, viewport=PROJECTOR) as page:
         page.goto(step_url(app_url, step))
         page.get_by_role("button", name="One step").wait_for()
@@ -340,11 +340,11 @@ def one_training_step(page) -> None:
 
 
 PHONE_PAGES = {
-    "digits": ("pages/digits.py", {"digits_gallery": "22"}, None),
-    "text": ("pages/text.py", {"text_input": TYPOS}, None),
-    "compare-digit": ("pages/compare.py", {"compare_tab": "The same digit"}, None),
-    "compare-sentence": ("pages/compare.py", {"compare_tab": "The same sentence"}, None),
-    "train": ("pages/train.py", {}, one_training_step),
+    "digits": ("views/digits.py", {"digits_gallery": "22"}, None),
+    "text": ("views/text.py", {"text_input": TYPOS}, None),
+    "compare-digit": ("views/compare.py", {"compare_tab": "The same digit"}, None),
+    "compare-sentence": ("views/compare.py", {"compare_tab": "The same sentence"}, None),
+    "train": ("views/train.py", {}, one_training_step),
 }
 
 

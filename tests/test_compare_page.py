@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def compare_page():
-    return AppTest.from_file(str(ROOT / "pages/compare.py"), default_timeout=TIMEOUT)
+    return AppTest.from_file(str(ROOT / "views/compare.py"), default_timeout=TIMEOUT)
 
 
 def _metrics(at) -> dict[str, str]:
@@ -113,7 +113,7 @@ def test_missing_weights_name_the_command_and_spare_the_rest(compare_page, tmp_p
     try:
         compare_page.query_params["compare_tab"] = "The same sentence" if missing == "cnn_tagger" else "The same digit"
         at = compare_page.run()
-        digits = AppTest.from_file(str(ROOT / "pages/digits.py"), default_timeout=TIMEOUT)
+        digits = AppTest.from_file(str(ROOT / "views/digits.py"), default_timeout=TIMEOUT)
         digits.query_params["digits_gallery"] = "1"
         digits.run()
     finally:

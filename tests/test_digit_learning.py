@@ -105,7 +105,7 @@ def test_the_drift_chart_reads_its_numbers():
 
 
 def test_the_digit_page_shows_the_maps_at_the_random_start():
-    at = AppTest.from_file(str(ROOT / "pages/digits.py"), default_timeout=90)
+    at = AppTest.from_file(str(ROOT / "views/digits.py"), default_timeout=90)
     at.query_params["digits_gallery"] = "1"
     at.run()
     assert not at.exception

@@ -14,7 +14,7 @@ from tests.apptest import chart, chart_keys
 from tests.drawing import SEVEN, render
 from tests.live_fixtures import symbol_drawing
 
-PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "train.py")
+PAGE = str(Path(__file__).resolve().parent.parent / "views" / "train.py")
 TIMEOUT = 120
 
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def digits_page():
-    return AppTest.from_file(str(ROOT / "pages/digits.py"), default_timeout=TIMEOUT)
+    return AppTest.from_file(str(ROOT / "views/digits.py"), default_timeout=TIMEOUT)
 
 
 def _metric(at, label):
@@ -31,14 +31,14 @@ def test_home_links_every_page():
     assert not at.exception
     assert at.title[0].value == "CNN vs RNN, live"
     linked = {link.proto.page for link in at.get("page_link")}
-    pages = sorted(p.stem for p in (ROOT / "pages").glob("*.py") if p.stem != "home")
+    pages = sorted(p.stem for p in (ROOT / "views").glob("*.py") if p.stem != "home")
     assert pages and linked == set(pages)
 
 
 # home.py links pages, which needs app.py's navigation: it is covered by the test above.
-@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "pages").glob("*.py") if p.stem != "home"))
+@pytest.mark.parametrize("page", sorted(p.name for p in (ROOT / "views").glob("*.py") if p.stem != "home"))
 def test_every_page_runs_without_input(page):
-    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / "views" / page), default_timeout=TIMEOUT).run()
     assert not at.exception
 
 
@@ -112,7 +112,7 @@ ROOSEVELT_URL_TEXT = "President Roosevelt was one of the most influential presid
 
 @pytest.fixture
 def text_page():
-    return AppTest.from_file(str(ROOT / "pages/text.py"), default_timeout=TIMEOUT)
+    return AppTest.from_file(str(ROOT / "views/text.py"), default_timeout=TIMEOUT)
 
 
 def flagged_html(at) -> str:

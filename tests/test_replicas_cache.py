@@ -44,7 +44,7 @@ def calls(monkeypatch):
 
 
 def session(text: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/text.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "views/text.py"), default_timeout=TIMEOUT)
     at.query_params["text_input"] = text
     return at.run()
 
@@ -88,7 +88,7 @@ def compare_calls(monkeypatch):
 
 
 def compare_session(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/compare.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "views/compare.py"), default_timeout=TIMEOUT)
     for key, value in params.items():
         at.query_params[key] = value
     return at.run()

@@ -13,9 +13,6 @@ from models.speller import changed_by_context, expectations, next_letter_distrib
 from ui import charts, resources, url_state
 from ui.examples import ROOSEVELT, TEXT_PRESETS
 from ui.inputs import cut_text
-from ui.navigation import ensure_app_navigation
-
-ensure_app_navigation()
 
 state = st.session_state
 

@@ -2,9 +2,6 @@ import streamlit as st
 
 from models.preprocess import MNIST_SIZE
 from ui import resources
-from ui.navigation import ensure_app_navigation
-
-ensure_app_navigation()
 
 st.title("CNN vs RNN, live")
 cnn_manifest = resources.measured_json("cnn.json") or {}
@@ -23,22 +20,22 @@ See how two kinds of neural network work, on real models trained on real data.
 )
 
 st.subheader("Pages")
-st.page_link("pages/digits.py", label="Draw a digit → CNN", icon="✏️")
+st.page_link("views/digits.py", label="Draw a digit → CNN", icon="✏️")
 st.caption(
     f"Draw a digit and watch it become an MNIST-style {MNIST_SIZE}×{MNIST_SIZE} image; see the CNN's filters, every "
     "layer's feature maps, one convolution step spelled out, and how training shaped the filters."
 )
-st.page_link("pages/text.py", label="Type text → RNN", icon="⌨️")
+st.page_link("views/text.py", label="Type text → RNN", icon="⌨️")
 st.caption(
     "Type a sentence and see the names in it labelled by a bidirectional LSTM with a CRF: who is a person, what is "
     "a place. Hover for the tagger's confidence, and ask which words made it choose each label."
 )
-st.page_link("pages/compare.py", label="CNN vs RNN, side by side", icon="⚖️")
+st.page_link("views/compare.py", label="CNN vs RNN, side by side", icon="⚖️")
 st.caption(
     "The same digit through a CNN and a row-by-row RNN, the same sentence through a convolutional tagger and the "
     "BiLSTM: what each sees, how each decides, and their size, accuracy and speed, all measured."
 )
-st.page_link("pages/train.py", label="Train them yourself", icon="🏋️")
+st.page_link("views/train.py", label="Train them yourself", icon="🏋️")
 st.caption(
     "Train a small CNN and a row-by-row LSTM from random weights, live and side by side: their curves, the CNN's "
     "filters turning from noise, what each still gets wrong. Then teach the CNN a symbol of your own in seconds."

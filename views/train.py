@@ -12,9 +12,6 @@ from models.checkpoint import WeightsError
 from sources.mnist import MnistDataError
 from ui import charts, live, resources
 from ui.inputs import CANVAS_SIZE, DigitSource
-from ui.navigation import ensure_app_navigation
-
-ensure_app_navigation()
 
 st.title("Train them yourself")
 st.caption(

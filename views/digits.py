@@ -10,9 +10,6 @@ from models.digits import EmptyDrawingError, analyse, conv_step, predict
 from models.preprocess import BOX_SIZE, MNIST_SIZE
 from ui import charts, layout, resources
 from ui.inputs import CANVAS_SIZE, DigitSource
-from ui.navigation import ensure_app_navigation
-
-ensure_app_navigation()
 
 st.title("Draw a digit → CNN")
 st.caption(

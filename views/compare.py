@@ -15,9 +15,7 @@ from models.digits import EmptyDrawingError
 from ui import charts, layout, resources, url_state
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
 from ui.inputs import CANVAS_SIZE, DigitSource, cut_text
-from ui.navigation import ensure_app_navigation
 
-ensure_app_navigation()
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
 DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
 state = st.session_state
