@@ -1,7 +1,7 @@
 """How long the digit page takes to answer a stroke, on the server and in a browser.
 
-    python benchmarks/digit_page.py                  # both figures
-    python benchmarks/digit_page.py --skip-browser   # the server figure only
+    python -m benchmarks.digit_page                  # both figures
+    python -m benchmarks.digit_page --skip-browser   # the server figure only
 
 (a) One rerun of views/digits.py after a new drawing, through streamlit's AppTest. AppTest
     adds its own work (it recompiles the script on every run and builds a tree of every
@@ -33,10 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script, the repo's packages are not on the path
-
-from tests.browser import (  # noqa: E402
+from harness.browser import (
     chromium_available,
     clear_canvas,
     digit_strokes,
@@ -45,8 +42,9 @@ from tests.browser import (  # noqa: E402
     streamlit_server,
     wait_for_idle_script,
 )
-from tests.drawing import render_pixels  # noqa: E402
-from ui.inputs import CANVAS_SIZE  # noqa: E402
+from harness.drawing import render_pixels
+from runtime import PROJECT_ROOT as REPO_ROOT
+from ui.inputs import CANVAS_SIZE
 
 SERVER_TARGET_MS = 30.0
 BROWSER_TARGET_MS = 450.0

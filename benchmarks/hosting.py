@@ -1,6 +1,6 @@
 """The hosted demo's two budgets: time to the first page, and memory with every model loaded.
 
-    python benchmarks/hosting.py [--runs 3]
+    python -m benchmarks.hosting [--runs 3]
 
 (a) First page: from starting `streamlit run app.py` (a cold process) to the home page's title
     painted in headless Chromium, which is already running. Targets: <= 6 s.
@@ -24,10 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script
-
-from tests.browser import (  # noqa: E402
+from harness.browser import (
     chromium_available,
     free_port,
     launch_browser,
@@ -116,7 +113,7 @@ def main(argv: list[str] | None = None) -> dict:
         "targets": {"first_page_s": FIRST_PAGE_TARGET_S, "rss_mb": RSS_TARGET_MB},
         "runs": runs,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
-        "command": "python benchmarks/hosting.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.hosting " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     print(
         f"first page painted {result['first_page_s_median']:.2f} s after start (median of {len(runs)}, max "

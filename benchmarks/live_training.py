@@ -1,7 +1,7 @@
 """The live-training page's targets, measured on the page's own code path.
 
-    python benchmarks/live_training.py                      # every phase (about 4 CPU minutes)
-    python benchmarks/live_training.py --phases cnn rerun   # some of them
+    python -m benchmarks.live_training                      # every phase (about 4 CPU minutes)
+    python -m benchmarks.live_training --phases cnn rerun   # some of them
 
 Phases:
 - cnn: `python -m live cnn --seconds 30`, from random weights on one torch thread: the first
@@ -10,7 +10,7 @@ Phases:
 - rnn: `python -m live rnn --seconds 60`: held-out accuracy at 30 s and at 60 s (reported).
 - race: `python -m live both --seconds 60`: both on the same batches (reported).
 - symbols: a tick, a star and an A, 5 drawings of each to learn from and 10 more of each held back, drawn by
-  tests/live_fixtures.py with a different slant, size, place, wobble and pen for every copy, preprocessed
+  harness/live_fixtures.py with a different slant, size, place, wobble and pen for every copy, preprocessed
   as the canvas is; the pretrained CNN fine-tuned by the page's SymbolLesson in its 10-CPU-second budget.
   Targets: held-back accuracy >= 90% and MNIST held-out accuracy >= 95%, within 10 s.
 - rerun: one digit-page rerun after a drawing (AppTest, as benchmarks/digit_page.py), median of --runs,
@@ -36,12 +36,10 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script, the repo's packages are not on the path
+import numpy as np
 
-import numpy as np  # noqa: E402
+from runtime import PROJECT_ROOT as REPO_ROOT
 
 PHASES = ("cnn", "rnn", "race", "symbols", "rerun", "memory")
 CNN_TARGET, CNN_SECONDS = 0.97, 30.0
@@ -166,10 +164,10 @@ def in_thread(function, *args):
 def lesson_inputs(seed: int, train_each: int = 5, heldback_each: int = 10):
     """The pretrained CNN, and a tick, a star and an A: `train_each` drawings of each to learn from and
     `heldback_each` others held back, each drawn afresh and preprocessed as the canvas is."""
+    from harness.live_fixtures import SYMBOLS, symbol_drawing
     from live.symbols import Symbol
     from models.digits import load_digit_model
     from models.preprocess import preprocess
-    from tests.live_fixtures import SYMBOLS, symbol_drawing
 
     rng = np.random.default_rng(seed)
 
@@ -392,7 +390,7 @@ def phase_memory(seconds: float) -> dict:
     out = {}
     for case, count in (("default", 1), ("largest", 1), ("default", 2), ("lesson", 1)):
         done = subprocess.run(
-            [sys.executable, __file__, "--probe-memory", case, str(count), str(seconds)],
+            [sys.executable, "-m", "benchmarks.live_training", "--probe-memory", case, str(count), str(seconds)],
             cwd=REPO_ROOT, capture_output=True, text=True, check=True,
         )  # fmt: skip
         result = json.loads(done.stdout.strip().splitlines()[-1])

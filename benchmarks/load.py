@@ -1,6 +1,6 @@
 """Many users at once: concurrent browser sessions against one `streamlit run app.py`.
 
-    python benchmarks/load.py [--sessions 20] [--crashers 2]
+    python -m benchmarks.load [--sessions 20] [--crashers 2]
 
 Every session is its own headless Chromium page, so its own Streamlit session, and all of
 them run at the same time. Each one:
@@ -38,17 +38,14 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script
-
-from tests.browser import (  # noqa: E402
+from harness.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     chromium_available,
     digit_strokes,
     streamlit_server,
 )
-from ui.inputs import CANVAS_SIZE  # noqa: E402
+from ui.inputs import CANVAS_SIZE
 
 TIMEOUT_MS = 120_000
 DIGITS = ("7", "1", "0", "4")
@@ -249,7 +246,7 @@ def main(argv: list[str] | None = None) -> dict:
         "server_run_ms": server,
         "wall_s": round(wall, 1),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "command": "python benchmarks/load.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.load " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     lines = [f"{k}: p50 {v['p50']:.0f} ms, p95 {v['p95']:.0f} ms (n={v['n']})" for k, v in summary.items()]
     print(

@@ -1,6 +1,6 @@
 """How long the tagger takes on a 100-word paragraph, server-side: tokenise, Viterbi, marginals.
 
-    python benchmarks/ner.py [--runs 20]
+    python -m benchmarks.ner [--runs 20]
 
 Target on the project's 2-core machine: median <= 30 ms. Also times one explanation of one token
 (the "Why this label?" charts: integrated gradients with models/explain.py's default steps, and
@@ -13,15 +13,12 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-
-from models.explain import DEFAULT_STEPS, explain  # noqa: E402
-from models.ner import load_tagger, tag  # noqa: E402
+from models.explain import DEFAULT_STEPS, explain
+from models.ner import load_tagger, tag
 
 TARGET_MS = 30.0
 # 100 words of news-like English with names of every type (punctuation not counted).

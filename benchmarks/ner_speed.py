@@ -1,6 +1,6 @@
 """How the BiLSTM-CRF and the CNN tagger's time grows with sentence length, server-side.
 
-    python benchmarks/ner_speed.py [--lengths 5,10,20,40,80,160,320] [--repeats 30] [--out weights/ner_speed.json]
+    python -m benchmarks.ner_speed [--lengths 5,10,20,40,80,160,320] [--repeats 30] [--out weights/ner_speed.json]
 
 One sentence of each length (a batch of 1), made of real CoNLL-2003 test tokens: the test
 sentences are joined end to end and the first L tokens taken. For each tagger, torch thread
@@ -23,19 +23,16 @@ import os
 import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
-
-from models import checkpoint  # noqa: E402
-from models.checkpoint import count_parameters  # noqa: E402
-from models.ner import NER_MODELS, load_tagger, make_batch, predict  # noqa: E402
-from sources.conll import read_split  # noqa: E402
-from sources.hashes import sha256_file  # noqa: E402
-from training import runs  # noqa: E402
+from models import checkpoint
+from models.checkpoint import count_parameters
+from models.ner import NER_MODELS, load_tagger, make_batch, predict
+from sources.conll import read_split
+from sources.hashes import sha256_file
+from training import runs
 
 MODELS = ("bilstm", "cnn")
 PARTS = ("encoder", "tagging")
@@ -110,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
     inputs = {length: token_stream(sentences, length) for length in args.lengths}
     started = time.perf_counter()
     report: dict = {
-        "command": runs.command("python benchmarks/ner_speed.py", argv),
+        "command": runs.command("python -m benchmarks.ner_speed", argv),
         "data": "conll2003-test: sentences joined end to end, the first L tokens",
         "data_sha256": data_sha,
         "machine": {

@@ -2,7 +2,7 @@
 Streamlit's garbage collection after every script run (its default) against none (.streamlit/config.toml), in
 one run.
 
-    python benchmarks/page_cpu.py [--repeats 8] [--out FILE]
+    python -m benchmarks.page_cpu [--repeats 8] [--out FILE]
 
 For each of the two settings, one `streamlit run app.py` server and one headless Chromium session. Each
 action is a real interaction (a gallery pick, a layer switch, a sentence typed and submitted, a setting
@@ -42,13 +42,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script
-
-from benchmarks.replicas import cpu_seconds, rss_mb  # noqa: E402
-from deploy.replicas import wait_healthy  # noqa: E402
-from tests.browser import chromium_available, free_port, launch_browser, start_streamlit, stop  # noqa: E402
-from ui.live import KIND_NAMES  # noqa: E402
+from benchmarks.replicas import cpu_seconds, rss_mb
+from deploy.replicas import wait_healthy
+from harness.browser import chromium_available, free_port, launch_browser, start_streamlit, stop
+from ui.live import KIND_NAMES
 
 QUIET_S = 0.4
 TIMEOUT_MS = 120_000
@@ -150,7 +147,7 @@ def run(repeats: int, train_seconds: int) -> dict:
         },
         "repeats": repeats,
         "machine": {"cpus": len(os.sched_getaffinity(0)), "python": platform.python_version()},
-        "command": "python benchmarks/page_cpu.py " + " ".join(sys.argv[1:]),
+        "command": "python -m benchmarks.page_cpu " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
     }
 

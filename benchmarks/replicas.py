@@ -1,6 +1,6 @@
 """Sessions through HAProxy and 2 replicas, against one replica direct, in one run.
 
-    python benchmarks/replicas.py [--sessions 10] [--replicas 2]
+    python -m benchmarks.replicas [--sessions 10] [--replicas 2]
 
 Each phase starts its own servers (deploy/replicas.py), opens one page per replica first so the models are
 loaded, then runs --sessions concurrent headless Chromium sessions, each its own browser context (its own
@@ -33,11 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script
-
-from deploy.replicas import AFFINITY_COOKIE, Cluster, LaunchError  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available, cluster_ports  # noqa: E402
+from deploy.replicas import AFFINITY_COOKIE, Cluster, LaunchError
+from harness.browser import CHROMIUM, CHROMIUM_ARGS, chromium_available, cluster_ports
 
 TIMEOUT_MS = 180_000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -192,7 +189,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = {
         "phases": phases,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "load_avg_at_end": os.getloadavg()},
-        "command": "python benchmarks/replicas.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.replicas " + " ".join(argv if argv is not None else sys.argv[1:]),
     }
     for p in phases:
         rerun = p["server_rerun_ms"]

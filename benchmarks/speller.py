@@ -1,7 +1,7 @@
 """The spelling corrector against its peers, side by side, in one run.
 
-    python benchmarks/speller.py                 # dev and test sentence sets, Norvig's word sets
-    python benchmarks/speller.py --quick         # the first 200 sentences of each set
+    python -m benchmarks.speller                 # dev and test sentence sets, Norvig's word sets
+    python -m benchmarks.speller --quick         # the first 200 sentences of each set
 
 Systems, each correcting whole sentences token by token (tokens separated by single spaces):
 - ours, reading the sentence with its two LSTMs (the app's corrector);
@@ -43,17 +43,14 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script, the repo's packages are not on the path
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-import runtime  # noqa: E402
-from sources.hashes import sha256_file  # noqa: E402
-from training.runs import command, write_report  # noqa: E402
-from training.speller_eval import evaluate_corrections, norvig_paths, read_pairs, read_sentence_pairs  # noqa: E402
-from training.speller_sentences import set_path  # noqa: E402
+import runtime
+from sources.hashes import sha256_file
+from training.runs import command, write_report
+from training.speller_eval import evaluate_corrections, norvig_paths, read_pairs, read_sentence_pairs
+from training.speller_sentences import set_path
 
 REPORT_NAME = "speller_benchmark.json"
 TARGETS = {"dev_correction_rate": 0.65, "false_alarm_rate": 0.01, "no_context_gap": 0.08}
@@ -320,7 +317,7 @@ def main(argv: list[str] | None = None) -> dict:
         },
         "norvig_sha256": {path.stem: sha256_file(path) for path in norvig_paths(args.data) if path.exists()},
         "speller_weights_sha256": sha256_file(runtime.weights_dir() / "speller.pt"),
-        "command": command("python benchmarks/speller.py", argv),
+        "command": command("python -m benchmarks.speller", argv),
         "torch_version": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "load_average": os.getloadavg(),

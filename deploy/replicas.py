@@ -1,6 +1,6 @@
 """N `streamlit run app.py` replicas on local ports, and HAProxy in front with sticky sessions.
 
-    python deploy/replicas.py --replicas 2 --port 8080
+    python -m deploy.replicas --replicas 2 --port 8080
 
 The class opens http://HOST:8080. Replica i listens on 127.0.0.1 only, on --first-replica-port + i, so
 every user comes through HAProxy (deploy/haproxy.cfg.in). HAProxy's status page is on --stats-port.
@@ -30,10 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))  # run as a script
-
-from ui.affinity import AFFINITY_COOKIE_ENV  # noqa: E402
+from runtime import PROJECT_ROOT as REPO_ROOT
+from ui.affinity import AFFINITY_COOKIE_ENV
 
 TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg.in"
 AFFINITY_COOKIE = "CNNRNN_REPLICA"  # HAProxy's session cookie; deploy/k8s/ingress.yaml names the same one

@@ -3,7 +3,7 @@
 - robustness: digit accuracy as an image is shifted, rotated or covered
   (weights/robustness.json, from `python -m training.robustness`);
 - speed: tagging time against sentence length (weights/ner_speed.json, from
-  `python benchmarks/ner_speed.py`).
+  `python -m benchmarks.ner_speed`).
 
 Every figure has a caption function that states its key numbers in words, as a text alternative.
 CNNs are blue and recurrent models vermillion (Okabe-Ito) everywhere in the app; the two lines

@@ -14,7 +14,7 @@ Captum (LayerIntegratedGradients, Occlusion) would fit the tagger, and was measu
 fresh Python that already holds torch, numpy, plotly and streamlit, `import captum.attr` (captum 0.9.0) adds
 56 MB resident; importing LayerIntegratedGradients alone costs as much (55 MB after torch alone, like the
 whole package), because captum.attr's __init__ imports its visualisation module and with it matplotlib.pyplot.
-The app's budget is 600 MB and it holds 576 MB (README, `python benchmarks/hosting.py`), so the library does
+The app's budget is 600 MB and it holds 576 MB (README, `python -m benchmarks.hosting`), so the library does
 not fit; the two views are a few dozen lines of PyTorch here, and tests/test_explain.py holds them to
 completeness and to a 2000-step Riemann reference. The measurement, in a virtual environment with captum
 installed:

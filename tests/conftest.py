@@ -40,7 +40,7 @@ def browser(app_url):
     """Headless Chromium for a browser-test module; `app_url` is the module's own server."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import launch_browser
+    from harness.browser import launch_browser
 
     with sync_playwright() as playwright:
         chromium = launch_browser(playwright)

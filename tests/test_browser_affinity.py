@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import chromium_available, skip_or_fail, streamlit_server
+from harness.browser import chromium_available, skip_or_fail, streamlit_server
 from ui.affinity import AFFINITY_COOKIE_ENV, CHECK_MS
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 
-from tests.browser import (
+from harness.browser import (
     REPO_ROOT,
     app_with_weights,
     canvas_locator,

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from tests.browser import (
+from harness.browser import (
     CANVAS_UNCOVERED,
     REPO_ROOT,
     app_with_weights,

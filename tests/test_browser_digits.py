@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import runtime
+from harness.browser import app_with_weights, clear_canvas, digit_strokes, draw_strokes
 from sources.mnist import GALLERY_FILE
-from tests.browser import app_with_weights, clear_canvas, digit_strokes, draw_strokes
 
 pytestmark = pytest.mark.browser
 

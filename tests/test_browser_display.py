@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from figures.colour import AA_TEXT, contrast_ratio, over, parse, relative_luminance
-from tests.browser import REPO_ROOT, app_with_weights, wait_for_idle_script
+from harness.browser import REPO_ROOT, app_with_weights, wait_for_idle_script
 from ui.examples import REAL_WORDS, ROOSEVELT, TYPOS
 from ui.presentation import STEPS, step_params
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser import app_with_weights, wait_for_idle_script
+from harness.browser import app_with_weights, wait_for_idle_script
 
 pytestmark = pytest.mark.browser
 

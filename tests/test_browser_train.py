@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import pytest
 
-from tests.browser import (
+from harness.browser import (
     REPO_ROOT,
     chromium_available,
     digit_strokes,
@@ -25,7 +25,7 @@ from tests.browser import (
     streamlit_server,
     wait_for_idle_script,
 )
-from tests.live_fixtures import canvas_strokes
+from harness.live_fixtures import canvas_strokes
 from ui.live import KIND_NAMES
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,7 @@ def open_page(browser, app_url: str, query: str = ""):
 
 
 class Pad:
-    """One of the page's canvases, for tests/browser.py draw_strokes: the page has two, each in a keyed
+    """One of the page's canvases, for harness/browser.py draw_strokes: the page has two, each in a keyed
     container, so the canvas is looked up inside its container."""
 
     def __init__(self, page, key: str) -> None:

@@ -8,8 +8,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import runtime
-from tests.apptest import chart, chart_keys
-from tests.drawing import SEVEN, render
+from harness.apptest import chart, chart_keys
+from harness.drawing import SEVEN, render
 
 TIMEOUT = 90
 ROOT = Path(__file__).resolve().parent.parent

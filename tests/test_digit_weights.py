@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.drawing import FOUR, SEVEN, render
 from models.digits import classify, load_digit_model, preprocess_batch
-from tests.drawing import FOUR, SEVEN, render
 
 ROOT = Path(__file__).resolve().parent.parent
 SLICE = slice(0, 2000)  # a fixed slice of the MNIST test set

@@ -11,7 +11,7 @@ import tomllib
 import pytest
 
 from figures.common import MODEBAR_BAND_PX, NARROW_CHART_PX, TITLE_PX, figure, fit_title, wrap_label
-from tests.browser import REPO_ROOT
+from harness.browser import REPO_ROOT
 from ui import presentation
 
 TITLE = "How sure the tagger is of each tag, token by token (CRF marginals)"

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from harness.live_fixtures import SYMBOLS, symbol_drawing
 from live.run import (
     DIVERGED_LOSS,
     LiveConfig,
@@ -33,7 +34,6 @@ from models.cnn import DigitCNN, DigitCNNConfig
 from models.digits import load_digit_model
 from models.preprocess import preprocess
 from sources.augment import AugmentConfig, augment
-from tests.live_fixtures import SYMBOLS, symbol_drawing
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import chart, chart_keys
-from tests.drawing import SEVEN, render
-from tests.live_fixtures import symbol_drawing
+from harness.apptest import chart, chart_keys
+from harness.drawing import SEVEN, render
+from harness.live_fixtures import symbol_drawing
 
 PAGE = str(Path(__file__).resolve().parent.parent / "views" / "train.py")
 TIMEOUT = 120

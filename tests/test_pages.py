@@ -9,8 +9,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import runtime
-from tests.apptest import chart
-from tests.drawing import SEVEN, render
+from harness.apptest import chart
+from harness.drawing import SEVEN, render
 from ui.presentation import STEPS, step_params
 
 TIMEOUT = 60

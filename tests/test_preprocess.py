@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from harness.drawing import FOUR, SEVEN, render
 from models.preprocess import (
     BOX_SIZE,
     EmptyDrawingError,
@@ -11,7 +12,6 @@ from models.preprocess import (
     stroke_width_ratio,
     to_gray,
 )
-from tests.drawing import FOUR, SEVEN, render
 
 # The same digit drawn in different ways; the box keeps the reference's 4:5 aspect ratio.
 VARIANTS = {

@@ -15,9 +15,9 @@ import urllib.request
 import pytest
 
 from deploy.replicas import AFFINITY_COOKIE, REPO_ROOT, Replica, render_config
-from tests.browser import cluster_ports, free_port
+from harness.browser import cluster_ports, free_port
 
-LAUNCHER = [sys.executable, str(REPO_ROOT / "deploy" / "replicas.py")]
+LAUNCHER = [sys.executable, "-m", "deploy.replicas"]  # run from REPO_ROOT
 
 
 def require_haproxy() -> str:

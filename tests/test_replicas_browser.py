@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from deploy.replicas import AFFINITY_COOKIE, Cluster
-from tests.browser import REPO_ROOT, chromium_available, cluster_ports, skip_or_fail
+from harness.browser import REPO_ROOT, chromium_available, cluster_ports, skip_or_fail
 from tests.test_replicas import require_haproxy
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ Rotation convention: positive degrees turn the picture anticlockwise as displaye
 top), so rotate(x, 90) equals np.rot90(x), which is anticlockwise too.
 """
 
-import importlib.util
+import importlib
 import json
 import string
 from pathlib import Path
@@ -234,10 +234,7 @@ def test_recorded_robustness_draws_every_curve(recorded):
 
 
 def load_benchmark():
-    spec = importlib.util.spec_from_file_location("ner_speed", ROOT / "benchmarks" / "ner_speed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("benchmarks.ner_speed")
 
 
 WORDS = (PAD, UNK, "the", "president", "roosevelt", "street", "in", "manhattan", ".")
@@ -272,7 +269,7 @@ def test_speed_benchmark_writes_a_median_per_model_thread_part_and_length(tmp_pa
     argv = ["--lengths", "2,7", "--repeats", "2", "--threads", "1", "--weights-dir", str(tmp_path)]
     report = benchmark.main([*argv, "--data", str(tmp_path / "data"), "--out", str(out)])
     assert json.loads(out.read_text()) == report
-    assert report["command"].startswith("python benchmarks/ner_speed.py --lengths 2,7 --repeats 2")
+    assert report["command"].startswith("python -m benchmarks.ner_speed --lengths 2,7 --repeats 2")
     assert report["data_sha256"] == sha256_file(tmp_path / "data" / "conll2003" / "test.txt")
     assert {"platform", "cpu_count", "torch_version"} <= set(report["machine"])
     assert report["lengths"] == [2, 7] and set(report["models"]) == {"bilstm", "cnn"}
@@ -324,9 +321,9 @@ def test_speed_caption_states_the_shortest_and_longest_times():
 def test_recorded_speed_json_has_every_measurement():
     path = runtime.weights_dir() / "ner_speed.json"
     if not path.exists():
-        pytest.skip("weights/ner_speed.json not written yet: python benchmarks/ner_speed.py")
+        pytest.skip("weights/ner_speed.json not written yet: python -m benchmarks.ner_speed")
     report = json.loads(path.read_text())
-    assert report["command"].startswith("python benchmarks/ner_speed.py")
+    assert report["command"].startswith("python -m benchmarks.ner_speed")
     assert len(report["data_sha256"]) == 64 and report["machine"]["cpu_count"] >= 1
     assert set(report["models"]) == {"bilstm", "cnn"} and report["lengths"] == sorted(report["lengths"])
     for result in report["models"].values():

@@ -251,7 +251,7 @@ def text_view() -> None:
     st.caption(fig.tagger_models_caption({"cnn": cnn_manifest, "bilstm": rnn_manifest}))
     speed = resources.measured_json("ner_speed.json")
     if speed is None:
-        st.warning("weights/ner_speed.json is missing: run `python benchmarks/ner_speed.py`.")
+        st.warning("weights/ner_speed.json is missing: run `python -m benchmarks.ner_speed`.")
         return
 
     @st.fragment

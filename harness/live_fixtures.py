@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from tests.drawing import CANVAS_SIZE, render_pixels
+from harness.drawing import CANVAS_SIZE, render_pixels
 
 Stroke = list[tuple[float, float]]
 
@@ -32,7 +32,7 @@ SYMBOLS: dict[str, list[Stroke]] = {
 
 def canvas_strokes(symbol: str, rng: np.random.Generator) -> list[Stroke]:
     """The symbol's strokes in canvas pixels, drawn once by a slightly different hand. Every point
-    stays at y >= 45, clear of the canvas toolbar (see tests/browser.py)."""
+    stays at y >= 45, clear of the canvas toolbar (see harness/browser.py)."""
     angle = math.radians(rng.uniform(-12, 12))
     size = rng.uniform(120, 170)
     cx, cy = rng.uniform(120, 160), rng.uniform(140, 170)

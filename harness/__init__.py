@@ -1,0 +1,1 @@
+"""Browser, drawing, AppTest and live-training fixtures shared by tests/ and benchmarks/."""
