@@ -15,7 +15,7 @@ import numpy as np
 from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
 from figures.digits import PIXEL_SCALE
 from figures.explain import residual_words
-from figures.measured import MODEL_COLOURS
+from figures.palette import MODEL_COLOURS
 from figures.speller import hidden_caption
 from figures.text import LABEL_COLOURS
 

@@ -13,11 +13,10 @@ import plotly.graph_objects as go
 
 from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure, plot_text
 from figures.digits import PIXEL_SCALE, stitch
-from figures.measured import MODEL_COLOURS
+from figures.palette import MODEL_COLOURS, PRETRAINED_COLOUR
 from live.run import CURVE_COLUMNS
 
 MAX_POINTS = 250  # per curve: longer runs are averaged into this many bins, which also smooths batch noise
-PRETRAINED_COLOUR = "#009E73"  # Okabe-Ito bluish green: the app's pretrained CNN, beside the live models
 SHORT_NAMES = {"cnn": "CNN", "rnn": "RNN"}
 _DASH = {"cnn": "solid", "rnn": "dash"}
 _SYMBOL = {"cnn": "circle", "rnn": "square"}

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from figures.common import MARGIN, figure
+from figures.palette import MODEL_COLOURS
 
-MODEL_COLOURS = {"cnn": "#0072B2", "rnn": "#D55E00"}
 # The BiLSTM tagger is the recurrent model of the text page: it takes the RNN colour.
 _COLOUR_OF = {"cnn": MODEL_COLOURS["cnn"], "rnn": MODEL_COLOURS["rnn"], "bilstm": MODEL_COLOURS["rnn"]}
 _DASH_OF = {"cnn": "solid", "rnn": "dash", "bilstm": "dash"}

@@ -15,7 +15,7 @@ SURPRISE_BELOW = 0.05
 
 # How each kind of flag is underlined: a misspelling (not a word at all) and a real word in the wrong place. The
 # line lies on the page itself, so it has a colour for Streamlit's light theme and one for its dark, Okabe–Ito
-# vermillion and blue darkened or lightened to 4.5:1 against each page (tests/test_contrast.py); light-dark()
+# vermillion and blue darkened or lightened to 4.5:1 against each page (tests/classroom/test_contrast.py); light-dark()
 # picks one by the theme.
 FLAG_STYLES = {
     "unknown": ("wavy", ("#c04f00", "#ff8c42"), "not a word"),

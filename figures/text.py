@@ -20,7 +20,7 @@ LABEL_NAMES = {"PER": "person", "LOC": "location", "ORG": "organisation", "MISC"
 UNKNOWN_COLOUR = "#999999"
 # An entity's box sets its text colour together with its background, a tint of its label's colour, so it reads
 # at 4.5:1 or better (WCAG AA) whatever the page behind: one pair for a light page, one for a dark, chosen by
-# light-dark(), which follows Streamlit's theme (the app sets color-scheme from it). tests/test_contrast.py.
+# light-dark(), which follows Streamlit's theme (the app sets color-scheme from it). tests/classroom/test_contrast.py.
 ENTITY_TEXT = {"light": "#1a1a1a", "dark": "#f5f5f5"}
 _TINT = {"light": ("#ffffff", 0.25), "dark": ("#171614", 0.3)}  # laid over: a base near the theme's page, weight
 

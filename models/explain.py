@@ -15,7 +15,7 @@ fresh Python that already holds torch, numpy, plotly and streamlit, `import capt
 56 MB resident; importing LayerIntegratedGradients alone costs as much (55 MB after torch alone, like the
 whole package), because captum.attr's __init__ imports its visualisation module and with it matplotlib.pyplot.
 The app's budget is 600 MB and it holds 576 MB (README, `python -m benchmarks.hosting`), so the library does
-not fit; the two views are a few dozen lines of PyTorch here, and tests/test_explain.py holds them to
+not fit; the two views are a few dozen lines of PyTorch here, and tests/text/test_explain.py holds them to
 completeness and to a 2000-step Riemann reference. The measurement, in a virtual environment with captum
 installed:
     python -c "import numpy, torch, plotly.graph_objects, streamlit; rss = lambda: int(next(l for l in
@@ -42,7 +42,7 @@ from models.ner import CASES, TAGS, UNK, NERBatch, NERTagger, TaggedText, make_b
 # ordinary lowercase word it does not know, with no spelling clue.
 UNKNOWN_WORD = "an unknown lowercase word (the <unk> word vector, spelt with one unknown character)"
 # Gauss-Legendre nodes: the integrand is smooth for the BiLSTM and piecewise smooth for the CNN (ReLU), and
-# 64 nodes keep the completeness residual under 2% on the article's sentences (tests/test_explain.py).
+# 64 nodes keep the completeness residual under 2% on the article's sentences (tests/text/test_explain.py).
 DEFAULT_STEPS = 64
 RULES = ("gauss-legendre", "midpoint")
 PARTS = ("word", "char", "case")

@@ -28,7 +28,7 @@ INK_THRESHOLD = 0.2
 # the canvas counts as empty: a stray click is not a digit.
 MIN_INK_FRACTION = 0.002
 # MNIST's median stroke width is this fraction of the digit's longer side,
-# measured on the training set by `stroke_width_ratio` (see tests/test_preprocess.py).
+# measured on the training set by `stroke_width_ratio` (see tests/digits/test_preprocess.py).
 TARGET_STROKE_RATIO = 0.127
 # Leave the stroke alone when it is already within this factor of the target.
 STROKE_TOLERANCE = 1.2

@@ -143,7 +143,7 @@ def evaluate_corrections(correct: Callable[[list[str]], list[str]], pairs: Seque
 def evaluate_sentences(speller, pairs: Sequence[tuple[str, str]], context: bool = True, scorer=None) -> dict:
     """evaluate_corrections for the corrector, with or without the context model; `scorer` replaces the
     RNN's context scores (see corrector.ContextScorer)."""
-    from models.speller.corrector import correct_tokens
+    from models.speller.decisions import correct_tokens
     from models.speller.reading import rnn_context
 
     def correct(tokens: list[str]) -> list[str]:

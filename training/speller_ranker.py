@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from models.speller.checks import Check, SpellingCorrector, candidates
-from models.speller.corrector import real_word_scores, score_checks
+from models.speller.corrector import Check, SpellingCorrector, candidates
+from models.speller.decisions import real_word_scores, score_checks
 from models.speller.model import CONTEXT_FEATURES, KINDS, MODES
 from models.speller.reading import ContextScorer, neighbour_context, rnn_context
 from models.speller.text import Token

@@ -5,7 +5,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from figures import digits as digit_figures
 from figures import live as fig
-from figures.measured import MODEL_COLOURS
+from figures.palette import MODEL_COLOURS, PRETRAINED_COLOUR
 from live.run import OPTIMISERS, LiveConfig, LiveConfigError
 from live.symbols import HOLD_BACK_EVERY, MAX_NAME, MIN_EXAMPLES
 from models.checkpoint import WeightsError
@@ -220,7 +220,7 @@ def canvas_answers() -> None:
             colours[kind] = MODEL_COLOURS[kind]
     try:
         models["pretrained"] = resources.digit_model("cnn")[0]
-        names["pretrained"], colours["pretrained"] = "the pretrained CNN", fig.PRETRAINED_COLOUR
+        names["pretrained"], colours["pretrained"] = "the pretrained CNN", PRETRAINED_COLOUR
     except WeightsError as error:
         st.warning(str(error))
     if view is None or len(models) == ("pretrained" in models):

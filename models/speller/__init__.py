@@ -7,9 +7,9 @@ The package, by responsibility:
 - charlm: the letter-level LSTM behind the next-letter chart;
 - context: the word-level LSTM language model, forward and backward over the sentence;
 - model: all of it as one module, the state dict of weights/speller.pt;
-- checks: which words to check, their candidates, and the loaded corrector's lookup structures;
+- corrector: the loaded `SpellingCorrector`, which words it checks, their candidates and lookup structures;
 - reading: the context model's scores for the candidates, and what it expected at a position;
-- corrector: the decisions: which words to flag, and what to suggest;
+- decisions: which words to flag, and what to suggest;
 - text: tokens, sentences, casing and clitics.
 
 The loaded `SpellingCorrector` is read-only: every function returns fresh results, so one cached copy
@@ -18,8 +18,8 @@ serves all threads.
 
 from models.speller.charlm import CHART_SYMBOLS
 from models.speller.charlm import next_letter_distributions as _next_letter_distributions
-from models.speller.checks import SpellingCorrector, load_speller
-from models.speller.corrector import (
+from models.speller.corrector import SpellingCorrector, load_speller
+from models.speller.decisions import (
     ContextChange,
     Flag,
     Suggestion,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from models.speller.charlm import next_letter_distributions
-from models.speller.checks import SpellingCorrector, load_speller
-from models.speller.corrector import Flag, Suggestion, correct_text, suggest
+from models.speller.corrector import SpellingCorrector, load_speller
+from models.speller.decisions import Flag, Suggestion, correct_text, suggest
 
 
 def _suggestion_json(suggestion: Suggestion) -> dict:

@@ -1,204 +1,215 @@
-"""The corrector's decisions: which checked words to flag, and what to suggest.
+"""The `SpellingCorrector`: which words it checks, and their candidates with the edit model's features and frequency.
 
-For every word it checks (checks.py), the corrector scores candidate words c by a learned linear score of
-- the edit model: log P(typed | c) from the learned edit table, the edit distance, whether the first
-  letter or the length changed, whether c sounds like the typed word, and for a real word that was
-  typed, a bias for leaving it as it is;
-- frequency: log P(c) from the dictionary's counts;
-- context: the context model's scores (reading.py).
-A word that is not in the dictionary is always flagged, with its candidates ranked by that score. A
-real word is flagged only when another candidate beats it by more than a margin chosen on the dev set
-for a false-alarm rate: "a real word, but not here". Without the context model ("no_context", the
-ablation) the same candidates, edit model and frequency are combined by weights fitted without it.
+The loaded `SpellingCorrector` holds the model and the lookup structures built from it once; it is
+read-only after __init__, so one cached copy serves every thread. A `Check` is one word of one text,
+with its candidates; the context model's scores are added to it by reading.py.
+
+Left alone: words with digits, URLs, e-mail addresses, words with letters outside a-z (other scripts,
+accents), mixed-case words (iPhone), short all-capital acronyms, any token overlapping a protected span
+(the named entities the tagger found), capitalised words inside a sentence (names), and all-capital
+real words (headlines).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import torch
 
-from models.speller.alphabet import normalise_apostrophes
-from models.speller.checks import Check, SpellingCorrector, candidates, find_checks
-from models.speller.model import FEATURE_PARTS, KINDS, MODES
-from models.speller.reading import ContextScorer, rnn_context
-from models.speller.text import Token, apply_case
+from models.speller.alignment import alignment_costs, edit_cost_matrix, osa_distance
+from models.speller.alphabet import PAD, encode, normalise_apostrophes
+from models.speller.context import UNKNOWN_ID, WordVocab
+from models.speller.index import DeleteIndex
+from models.speller.model import Speller, load_model
+from models.speller.text import ACRONYM_MAX, LATIN_WORD, Token, casing, known_with_clitic, split_clitic, tokenize
 
-# A capitalised unknown word opening a sentence is flagged only if the best correction is this sure:
-# anywhere else it is taken for a name.
-CAPITALISED_MIN_SCORE = 0.5
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    word: str
-    score: float  # posterior probability among the candidates considered, in [0, 1]
-    parts: dict[str, float] = field(default_factory=dict)  # the logit split into edit, frequency, context
-
-
-@dataclass(frozen=True)
-class Flag:
-    start: int  # text[start:end] is the flagged word
-    end: int
-    word: str
-    suggestions: list[Suggestion]
-    kind: str = "unknown"  # "unknown": not in the dictionary; "real_word": a real word that does not fit here
-    typed: Suggestion | None = None  # a real word's own score, for comparison with its suggestions
+# Words longer than this get no candidates: no dictionary word is longer than 28 letters, and the
+# dynamic programme's cost grows with the length.
+MAX_WORD_LENGTH = 32
+# Candidates ranked at most: all at distance 1 first, then the most frequent at distance 2.
+MAX_RANKED = 100
+# Words whose candidates are kept once found: at most about 4 KB each, so at most about 20 MB.
+CANDIDATE_CACHE = 5_000
 
 
-def score_checks(
-    speller: SpellingCorrector,
-    text: str,
-    protected_spans: Iterable[tuple[int, int]] = (),
-    context: bool = True,
-    scorer: ContextScorer = rnn_context,
-) -> tuple[list[Token], list[Check]]:
-    """find_checks, then the context features when `context` is on."""
-    found, checks = find_checks(speller, text, protected_spans)
-    if context and checks:
-        scorer(speller, found, checks)
-    return found, checks
+@dataclass
+class Check:
+    """One word the corrector looks at, with its candidates; for a real word, candidate 0 is the word."""
+
+    token_index: int
+    token: Token
+    stem: str  # lower-case word without its clitic
+    clitic: str
+    case: str
+    real_word: bool
+    ids: np.ndarray  # (K,) dictionary ids
+    features: np.ndarray  # (K, F): context features from the words just next to it
+    window: Window | None = None  # a real word read in the sentence, with its best rivals
+    screened_out: bool = False  # a real word whose rivals fell too far short to be read at all
+
+
+@dataclass
+class Window:
+    """A real word and its best rivals, each read in the sentence in its place."""
+
+    rows: np.ndarray  # (R,) rows of Check.ids; row 0 is the typed word
+    features: np.ndarray  # (R, F): context features over the candidate and the words around it
+
+
+class SpellingCorrector:
+    """The loaded corrector: the model plus lookup structures built once. Read-only after __init__."""
+
+    def __init__(self, model: Speller):
+        self.model = model
+        self.config = c = model.config
+        self.words: list[str] = bytes(model.lexicon_utf8.numpy()).decode("utf-8").split("\n")
+        if len(self.words) != len(model.lexicon_counts):
+            raise ValueError("the word list and its counts differ in length")
+        self.word_ids = {word: i for i, word in enumerate(self.words)}
+        counts = model.lexicon_counts.numpy().astype(np.float64)
+        self.log_frequency = np.log(counts / counts.sum()).astype(np.float32)  # (W,)
+        self.sounds = model.lexicon_sounds.numpy().copy()  # (W, P) pronunciation numbers, -1 for none
+        # The words of each pronunciation number n: _sound_words[_sound_starts[n] : _sound_starts[n + 1]].
+        flat = self.sounds.reshape(-1)
+        heard = np.flatnonzero(flat >= 0)
+        heard = heard[np.argsort(flat[heard], kind="stable")]
+        self._sound_words = (heard // self.sounds.shape[1]).astype(np.int64)
+        self._sound_starts = np.searchsorted(flat[heard], np.arange(flat.max(initial=-1) + 2))
+        self.channel_cost = edit_cost_matrix(model.edit_beta.numpy(), model.edit_alpha.numpy(), model.edit_cost.numpy())
+        self.index = DeleteIndex(self.words, c.max_distance, c.prefix_length)
+        self.vocab = WordVocab(bytes(model.context_vocab_utf8.numpy()).decode("utf-8").split("\n"))
+        self.context_ids = np.array([self.vocab.ids.get(w, UNKNOWN_ID) for w in self.words], dtype=np.int64)  # (W,)
+        self.in_context = self.context_ids != UNKNOWN_ID
+        # Vocabulary entries that are words (not punctuation or the special symbols), for showing expectations.
+        self.vocab_word_ids = torch.tensor([i for i, w in enumerate(self.vocab.words) if w[:1].isalpha()])
+        # A word outside the context vocabulary gets P(<unk> | context) times its share of the unknowns.
+        outside = counts[~self.in_context].sum()
+        self.unknown_share = np.where(self.in_context, 0.0, np.log(counts / max(outside, 1.0))).astype(np.float32)
+        self.feature = {name: i for i, name in enumerate(c.ranker_features)}
+        # weights[mode][kind]: (F,)
+        self.weights = {
+            mode: {kind: model.ranker_weight[i, j].numpy().copy() for j, kind in enumerate(c.kinds)}
+            for i, mode in enumerate(c.modes)
+        }
+        self.margins = {mode: float(model.real_word_margin[i]) for i, mode in enumerate(c.modes)}
+        self.screens = {mode: float(model.real_word_screen[i]) for i, mode in enumerate(c.modes)}
+        arrays = [self.log_frequency, self.sounds, self._sound_words, self._sound_starts, self.channel_cost]
+        arrays += [self.context_ids, self.in_context]
+        arrays.append(self.unknown_share)
+        for array in arrays + [w for by_kind in self.weights.values() for w in by_kind.values()]:
+            array.flags.writeable = False
+        # A word's candidates and their edit and frequency features do not depend on the text around it, and
+        # running text repeats its words: a bounded memo of a pure function (lru_cache is thread-safe). Its
+        # arrays are read-only; candidates() hands out copies.
+        self.word_candidates = functools.lru_cache(maxsize=CANDIDATE_CACHE)(functools.partial(_word_candidates, self))
+
+    def known(self, word: str) -> bool:
+        return word in self.word_ids
+
+    def homophones(self, word_id: int) -> np.ndarray:
+        """Ids of the words that share a pronunciation with word_id, itself included."""
+        starts, words = self._sound_starts, self._sound_words
+        found = [words[starts[n] : starts[n + 1]] for n in self.sounds[word_id] if n >= 0]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+
+
+def load_speller(weights_dir: Path | None = None) -> tuple[SpellingCorrector, dict]:
+    """Returns (corrector, manifest); raises checkpoint.WeightsError with the rebuild command."""
+    model, manifest = load_model(weights_dir)
+    return SpellingCorrector(model), manifest
 
 
 # ---------------------------------------------------------------------------------------------
-# Decisions
+# Candidates and their features
 
 
-def mode_name(context: bool) -> str:
-    return MODES[0] if context else MODES[1]
+def candidates(speller: SpellingCorrector, word: str, real_word: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, features (K, F)) of the candidates for a lower-case word, context features still zero: a copy
+    the caller may fill in."""
+    ids, features = speller.word_candidates(word, real_word)
+    return ids, features.copy()
 
 
-def kind_name(check: Check) -> str:
-    """What a flag calls its word: "real_word" or "unknown"."""
-    return "real_word" if check.real_word else "unknown"
+def _word_candidates(speller: SpellingCorrector, word: str, real_word: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Read-only (ids, features) of a word's candidates (see candidates).
 
-
-def _suggestion(
-    speller: SpellingCorrector, check: Check, row: int, features: np.ndarray, posterior: float, weight: np.ndarray
-) -> Suggestion:
-    contributions = features * weight
-    parts = {
-        part: round(float(sum(contributions[speller.feature[name]] for name in names)), 4)
-        for part, names in FEATURE_PARTS.items()
-    }
-    word = apply_case(speller.words[check.ids[row]] + check.clitic, check.case)
-    return Suggestion(word, round(posterior, 6), parts)
-
-
-def real_word_scores(speller: SpellingCorrector, check: Check, context: bool) -> tuple[np.ndarray, np.ndarray] | None:
-    """(rows of check.ids, their scores) for deciding about a real word, row 0 the word itself; None when the
-    screen left it unread."""
-    if check.screened_out:
-        return None
-    weight = speller.weights[mode_name(context)][KINDS[2]]
-    if check.window is not None:
-        return check.window.rows, check.window.features @ weight
-    return np.arange(len(check.ids)), check.features @ weight
-
-
-def decide(speller: SpellingCorrector, check: Check, context: bool = True, k: int = 5) -> Flag | None:
-    """The flag for one checked word, or None when it stays as typed."""
-    if not len(check.ids):
-        return Flag(check.token.start, check.token.end, check.token.text, [])
-    mode = mode_name(context)
-    if check.real_word:
-        scored = real_word_scores(speller, check, context)
-        if scored is None:
-            return None
-        rows, scores = scored
-        if scores[1:].max() - scores[0] <= speller.margins[mode]:
-            return None
-        features = check.window.features if check.window is not None else check.features
-        weight = speller.weights[mode][KINDS[2]]
-    else:
-        rows, features, weight = np.arange(len(check.ids)), check.features, speller.weights[mode][KINDS[0]]
-        scores = features @ weight
-    posterior = np.exp(scores - scores.max())
-    posterior /= posterior.sum()
-    order = np.argsort(-scores, kind="stable")
-    typed = None
-    if check.real_word:
-        order = order[order != 0]
-        typed = _suggestion(speller, check, rows[0], features[0], float(posterior[0]), weight)
-    elif check.case == "capitalised" and posterior[order[0]] < CAPITALISED_MIN_SCORE:
-        return None  # a capitalised unknown word opening a sentence: a name, unless the fix is sure
-    suggestions = [_suggestion(speller, check, rows[i], features[i], float(posterior[i]), weight) for i in order[:k]]
-    return Flag(check.token.start, check.token.end, check.token.text, suggestions, kind_name(check), typed)
-
-
-def correct_text(
-    speller: SpellingCorrector,
-    text: str,
-    protected_spans: Iterable[tuple[int, int]] = (),
-    k: int = 5,
-    context: bool = True,
-    scorer: ContextScorer = rnn_context,
-) -> list[Flag]:
-    """Flag the misspelt words of a paragraph, and the real words that do not fit their sentence, with
-    suggestions in the word's own casing. `context=False` leaves the context model out (the ablation)."""
-    _, checks = score_checks(speller, text, protected_spans, context, scorer)
-    flags = [decide(speller, check, context, k) for check in checks]
-    return [flag for flag in flags if flag is not None]
-
-
-def correct_tokens(
-    speller: SpellingCorrector, tokens: Sequence[str], context: bool = True, scorer: ContextScorer = rnn_context
-) -> list[str]:
-    """One corrected token for each token of a sentence whose tokens are separated by single spaces."""
-    if not tokens:
-        return []
-    text = " ".join(tokens)
-    for flag in sorted(correct_text(speller, text, k=1, context=context, scorer=scorer), key=lambda f: -f.start):
-        if flag.suggestions:
-            text = text[: flag.start] + flag.suggestions[0].word + text[flag.end :]
-    corrected = text.split(" ")
-    if len(corrected) != len(tokens):
-        raise AssertionError("a correction changed the number of tokens")  # words never contain spaces
-    return corrected
-
-
-def suggest(speller: SpellingCorrector, word: str, k: int = 5) -> list[Suggestion]:
-    """Up to k corrections of one word on its own (no context), best first, lower-case.
-
-    score: the posterior probability among the candidates within edit distance 2. A word already in
-    the dictionary comes first whatever its score.
+    For a word not in the dictionary: every dictionary word within the edit distance. For a real word:
+    the word itself first, then the words that sound like it and those within the edit distance, of the
+    words the context model knows.
     """
-    lowered = normalise_apostrophes(word.strip().lower())
-    ids, features = candidates(speller, lowered)
+    n_features = len(speller.config.ranker_features)
+    if not word or len(word) > MAX_WORD_LENGTH:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, n_features), dtype=np.float32)
+    ids, distances = speller.index.lookup(word)
+    if real_word:
+        own = speller.word_ids[word]
+        keep = speller.in_context[ids] & (ids != own)
+        ids, distances = ids[keep], distances[keep]
+        # Words that sound the same are candidates however they are spelt (through, threw).
+        sound_alike = np.setdiff1d(speller.homophones(own), np.append(ids, own))
+        sound_alike = sound_alike[speller.in_context[sound_alike]]
+        far = np.array([osa_distance(word, speller.words[i]) for i in sound_alike], dtype=np.int64)
+        ids, distances = np.concatenate([[own], sound_alike, ids]), np.concatenate([[0], far, distances])
+    if len(ids) > MAX_RANKED:
+        # Short words have hundreds of candidates: keep those at distance 1 and the commonest others.
+        keep = np.sort(np.argsort(distances * 1e6 + np.arange(len(ids)), kind="stable")[:MAX_RANKED])
+        ids, distances = ids[keep], distances[keep]
     if not len(ids):
-        return [Suggestion(lowered, 1.0)] if speller.known(lowered) else []
-    check = Check(-1, Token(0, len(lowered), "word", lowered, 0, False), lowered, "", "lower", False, ids, features)
-    flag = decide(speller, check, context=False, k=len(ids))
-    found = flag.suggestions if flag else []
-    if speller.known(lowered):
-        own = next((s for s in found if s.word == lowered), Suggestion(lowered, 1.0))
-        found = [own] + [s for s in found if s.word != lowered]
-    return found[:k]
+        return ids, np.zeros((0, n_features), dtype=np.float32)
+    lengths = speller.index.lengths[ids]
+    channel = alignment_costs(speller.channel_cost, encode(word), speller.index.codes[ids, : lengths.max()], lengths)
+    first = encode(word[:1], markers=False)
+    features = np.zeros((len(ids), n_features), dtype=np.float32)
+    column = speller.feature
+    features[:, column["channel"]] = -channel[0]
+    features[:, column["log_frequency"]] = speller.log_frequency[ids]
+    features[:, column["distance"]] = distances
+    features[:, column["first_letter_changed"]] = speller.index.codes[ids, 1] != (first[0] if first else PAD)
+    features[:, column["length_change"]] = np.abs(lengths - (len(word) + 2))
+    own = speller.word_ids.get(word, -1)
+    features[:, column["typed_word"]] = ids == own
+    if own >= 0:
+        typed_sounds = speller.sounds[own][speller.sounds[own] >= 0]
+        features[:, column["homophone"]] = np.isin(speller.sounds[ids], typed_sounds).any(axis=1) & (ids != own)
+    # A typo that no learned operation explains still deserves a (low) rank, not -inf.
+    features = np.nan_to_num(features, neginf=-50.0)
+    for array in (ids, features):
+        array.flags.writeable = False
+    return ids, features
 
 
-@dataclass(frozen=True)
-class ContextChange:
-    """A word whose top correction differs with and without the context model."""
-
-    start: int
-    end: int
-    word: str
-    with_context: str | None  # the top suggestion with the RNN; None: left as typed
-    without_context: str | None
-
-
-def changed_by_context(with_context: Sequence[Flag], without_context: Sequence[Flag]) -> list[ContextChange]:
-    """The corrections that change when the context model is switched off, in text order."""
-
-    def top(flags: Sequence[Flag]) -> dict[tuple[int, int], tuple[str, str | None]]:
-        return {(f.start, f.end): (f.word, f.suggestions[0].word if f.suggestions else None) for f in flags}
-
-    first, second = top(with_context), top(without_context)
-    changes = []
-    for span in sorted(set(first) | set(second)):
-        word = (first.get(span) or second.get(span))[0]
-        a, b = first.get(span, (word, None))[1], second.get(span, (word, None))[1]
-        if a != b:
-            changes.append(ContextChange(span[0], span[1], word, a, b))
-    return changes
+def find_checks(
+    speller: SpellingCorrector, text: str, protected_spans: Iterable[tuple[int, int]] = ()
+) -> tuple[list[Token], list[Check]]:
+    """The text's tokens, and the words to check with their candidates (context features still zero)."""
+    found = tokenize(text)
+    protected = sorted((int(s), int(e)) for s, e in protected_spans)
+    checks = []
+    for index, token in enumerate(found):
+        if token.kind != "word" or not LATIN_WORD.fullmatch(token.text) or len(token.text) < 2:
+            continue
+        if any(s < token.end and token.start < e for s, e in protected):
+            continue
+        case = casing(token.text)
+        lowered = normalise_apostrophes(token.text.lower())
+        if case == "mixed" or (case == "upper" and len(token.text) <= ACRONYM_MAX):
+            continue
+        if case == "capitalised" and not token.opens_sentence:
+            continue  # Roosevelt, O'Neill: inside a sentence, likely names
+        if speller.known(lowered):
+            if case == "upper":
+                continue  # a headline's real words
+            ids, features = candidates(speller, lowered, real_word=True)
+            if len(ids) > 1:
+                checks.append(Check(index, token, lowered, "", case, True, ids, features))
+        elif not known_with_clitic(speller.known, lowered):
+            if case == "capitalised" and "'" in lowered:
+                continue
+            stem, clitic = split_clitic(lowered)
+            ids, features = candidates(speller, stem)
+            checks.append(Check(index, token, stem, clitic, case, False, ids, features))
+    return found, checks

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from models.speller.checks import Check, SpellingCorrector, Window
 from models.speller.context import PAD_ID, pad_sentences
+from models.speller.corrector import Check, SpellingCorrector, Window
 from models.speller.model import KINDS, MODES
 from models.speller.text import Token, lm_form, sentences, tokenize
 

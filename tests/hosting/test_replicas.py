@@ -1,5 +1,5 @@
 """deploy/replicas.py without a browser: its errors for bad configuration, the HAProxy config it writes, and a
-clean stop on SIGTERM. The browser tests through HAProxy are in tests/test_replicas_browser.py."""
+clean stop on SIGTERM. The browser tests through HAProxy are in tests/hosting/test_replicas_browser.py."""
 
 from __future__ import annotations
 

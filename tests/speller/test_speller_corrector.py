@@ -4,7 +4,6 @@ shown to matter by ablation, bad input handled, the letter-level chart still tru
 import argparse
 import hashlib
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,12 +20,13 @@ from models.speller import (
     next_letter_distributions,
     suggest,
 )
-from models.speller.checks import candidates, find_checks
+from models.speller.corrector import candidates, find_checks
 from models.speller.model import FEATURE_PARTS, Speller, SpellerConfig
 from models.speller.reading import rnn_context
+from runtime import PROJECT_ROOT
 from training.speller_eval import evaluate_sentences, read_sentence_pairs
 
-SAMPLE = Path(__file__).parent / "data" / "speller_context_sample.tsv"
+SAMPLE = PROJECT_ROOT / "tests" / "data" / "speller_context_sample.tsv"
 
 
 @pytest.fixture(scope="module")

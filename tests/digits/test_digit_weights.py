@@ -3,15 +3,15 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from harness.drawing import FOUR, SEVEN, render
 from models.digits import classify, load_digit_model, preprocess_batch
+from runtime import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 SLICE = slice(0, 2000)  # a fixed slice of the MNIST test set
 
 

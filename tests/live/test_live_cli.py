@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from runtime import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 
 
 def live(*args: str) -> dict:

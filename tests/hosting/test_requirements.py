@@ -1,8 +1,8 @@
 """The hosting requirements pin exactly what requirements.txt pins, with torch's CPU-only build."""
 
-from pathlib import Path
+from runtime import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 
 
 def pins(name: str) -> dict[str, str]:

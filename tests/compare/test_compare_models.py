@@ -15,7 +15,7 @@ from models.compare import compare_digit, compare_text, read_digit
 from models.explain import explain
 from models.ner import NERTagger, load_tagger, make_batch
 from models.rnn import RowRNN, RowRNNConfig
-from tests.taggers import SENTENCE, small_tagger
+from tests.text.taggers import SENTENCE, small_tagger
 
 
 def influential_positions(model: NERTagger, tokens: list[str], position: int) -> dict[str, set[int]]:

@@ -1,5 +1,5 @@
 """The display rules behind issue 14, without a browser: chart titles that fit a phone and clear the modebar,
-presentation steps that name what they show, and a toolbar for viewers. tests/test_browser_display.py checks
+presentation steps that name what they show, and a toolbar for viewers. tests/classroom/test_browser_display.py checks
 the same in Chromium."""
 
 from __future__ import annotations

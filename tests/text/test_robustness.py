@@ -16,19 +16,20 @@ import torch
 
 import runtime
 from figures.measured import (
-    MODEL_COLOURS,
     robustness_caption,
     robustness_figure,
     speed_caption,
     speed_figure,
 )
+from figures.palette import MODEL_COLOURS
 from models import checkpoint
 from models.ner import PAD, UNK, NERConfig, NERTagger, Vocab, save_vocab
+from runtime import PROJECT_ROOT
 from sources.hashes import arrays_sha256, sha256_file
 from training import robustness
 from training.robustness import CURVES, occlude, perturb, rotate, shift
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 RECORDED = runtime.weights_dir() / "robustness.json"  # weights/, or $CNNRNN_WEIGHTS
 
 

@@ -3,8 +3,8 @@
 - completeness: the attributions add up to f(sentence) − f(baseline), within 2%, on the committed weights;
 - the quadrature agrees with a 2000-step Riemann sum, the reference that needs no extra package;
 - the baseline and the occlusion are what they say: recomputed directly from hand-made encodings;
-- (that the convolutional tagger's two views are exactly zero outside its window: tests/test_compare_models.py);
-- (the article's Roosevelt, explained: tests/test_ner_attribution.py).
+- (that the convolutional tagger's two views are exactly zero outside its window: tests/compare/test_compare_models.py);
+- (the article's Roosevelt, explained: tests/text/test_ner_attribution.py).
 """
 
 import numpy as np
@@ -34,8 +34,8 @@ from models.ner import (
     make_batch,
     tag,
 )
-from tests.taggers import SENTENCE
-from tests.taggers import small_tagger as toy_tagger
+from tests.text.taggers import SENTENCE
+from tests.text.taggers import small_tagger as toy_tagger
 from ui.examples import NEWS, ROOSEVELT, SPORTS
 
 

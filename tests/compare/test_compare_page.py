@@ -1,7 +1,5 @@
 """The comparison page under AppTest, on the committed weights; and what happens without them."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import streamlit as st
@@ -10,9 +8,10 @@ from streamlit.testing.v1 import AppTest
 import runtime
 from harness.apptest import chart, chart_keys
 from harness.drawing import SEVEN, render
+from runtime import PROJECT_ROOT
 
 TIMEOUT = 90
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 NEEDED = ("rnn.pt", "cnn_tagger.pt", "robustness.json", "ner_speed.json")
 pytestmark = pytest.mark.skipif(
     not all((runtime.weights_dir() / name).exists() for name in NEEDED),

@@ -21,7 +21,7 @@ import pytest
 
 from deploy.replicas import AFFINITY_COOKIE, Cluster
 from harness.browser import REPO_ROOT, chromium_available, cluster_ports, skip_or_fail
-from tests.test_replicas import require_haproxy
+from tests.hosting.test_replicas import require_haproxy
 
 pytestmark = pytest.mark.browser
 

@@ -1,6 +1,6 @@
 """ui/affinity.py's watcher in headless Chromium, on one server told an affinity cookie's name: the page
 reloads itself when the cookie names another replica, and only then, in normal and in presentation mode.
-The whole path, with HAProxy and a killed replica, is in tests/test_replicas_browser.py.
+The whole path, with HAProxy and a killed replica, is in tests/hosting/test_replicas_browser.py.
 
 Skips when Chromium or Playwright is missing, except under CI, where that is a failure.
 """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,8 +12,9 @@ from streamlit.testing.v1 import AppTest
 from harness.apptest import chart, chart_keys
 from harness.drawing import SEVEN, render
 from harness.live_fixtures import symbol_drawing
+from runtime import PROJECT_ROOT
 
-PAGE = str(Path(__file__).resolve().parent.parent / "views" / "train.py")
+PAGE = str(PROJECT_ROOT / "views" / "train.py")
 TIMEOUT = 120
 
 

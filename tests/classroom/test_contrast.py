@@ -1,6 +1,6 @@
 """WCAG contrast arithmetic (figures/colour.py) and the colours the hand-made HTML sets with it.
 
-tests/test_browser_display.py measures the same colours as a browser draws them, in both themes.
+tests/classroom/test_browser_display.py measures the same colours as a browser draws them, in both themes.
 """
 
 from __future__ import annotations

@@ -17,16 +17,16 @@ import importlib.util
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from deploy.replicas import AFFINITY_COOKIE, TEMPLATE
+from runtime import PROJECT_ROOT
 from ui.affinity import AFFINITY_COOKIE_ENV
 
 yaml = pytest.importorskip("yaml", reason="PyYAML is in requirements-dev.txt: pip install -r requirements-dev.txt")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = PROJECT_ROOT
 K8S = REPO_ROOT / "deploy" / "k8s"
 HEALTH = "/_stcore/health"
 # benchmarks/hosting.py: 674 MB at the peak while loading every model (README, Benchmarks).

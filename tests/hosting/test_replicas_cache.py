@@ -5,17 +5,16 @@ digit_occlusions)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import models.ner
 import models.speller
+from runtime import PROJECT_ROOT
 from ui import resources
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 TIMEOUT = 60
 
 

@@ -2,7 +2,6 @@
 and the feature maps before and after training, on the committed weights."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 from figures import digits as fig
 from models.cnn import DigitCNN, DigitCNNConfig
 from models.digits import LayerDrift, initial_cnn, layer_drift, load_digit_model
+from runtime import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")
