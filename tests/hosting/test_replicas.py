@@ -16,6 +16,7 @@ import pytest
 
 from deploy.replicas import AFFINITY_COOKIE, REPO_ROOT, Replica, render_config
 from harness.browser import cluster_ports, free_port
+from harness.waiting import wait_until
 
 LAUNCHER = [sys.executable, "-m", "deploy.replicas"]  # run from REPO_ROOT
 
@@ -148,10 +149,7 @@ def test_sigterm_stops_haproxy_and_every_replica():
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
         assert "stopped" in process.stdout.read()
-        deadline = time.monotonic() + 30
-        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not [pid for pid in pids if _alive(pid)], "a replica or haproxy outlived the launcher"
+        wait_until(lambda: not any(_alive(pid) for pid in pids), "every replica and haproxy to end", 30, 0.2)
     finally:
         if process.poll() is None:
             process.kill()

@@ -21,6 +21,7 @@ import pytest
 
 from deploy.replicas import AFFINITY_COOKIE, Cluster
 from harness.browser import REPO_ROOT, chromium_available, cluster_ports, skip_or_fail
+from harness.waiting import wait_until
 from tests.hosting.test_replicas import require_haproxy
 
 pytestmark = pytest.mark.browser
@@ -98,14 +99,8 @@ def pick(session: Session, digit: int) -> None:
     session.digit = digit
 
 
-def wait_for(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+def wait_for(condition, what: str) -> None:
+    wait_until(condition, what, timeout=120.0, interval=0.5)  # HAProxy's stats page, asked twice a second
 
 
 def open_connections(cluster: Cluster) -> dict[str, int]:

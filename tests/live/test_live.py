@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import time
 import weakref
 
 import numpy as np
@@ -13,6 +12,7 @@ import pytest
 import torch
 
 from harness.live_fixtures import SYMBOLS, symbol_drawing
+from harness.waiting import wait_until
 from live.run import (
     DIVERGED_LOSS,
     LiveConfig,
@@ -52,12 +52,24 @@ def run_to_end(run: LiveRun) -> LiveRun:
     return run
 
 
-def wait_until(condition, timeout: float = 60.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
+class Polls:
+    """A session that is always there and counts how often its worker asks: a worker asks once per look at its
+    commands, and a paused one looks every POLL_S seconds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def __call__(self) -> bool:
+        with self._lock:
+            self.count += 1
+        return True
+
+    def wait_for_more_looks(self, looks: int = 4) -> None:
+        """Until the worker has looked at its commands `looks` more times: enough that one stepping when it
+        should not would have finished a step meanwhile (it asks up to three times per step)."""
+        seen = self.count
+        wait_until(lambda: self.count >= seen + looks, what=f"{looks} more looks at the commands")
 
 
 # ---------------------------------------------------------------- models and settings
@@ -149,29 +161,33 @@ def test_batch_norm_is_measured_afresh_before_scoring():
     torch.manual_seed(0)
     model = DigitCNN(LiveConfig().model_config("cnn"))
     images = torch.rand(64, 1, 28, 28)
+    model.conv2[1].momentum = 0.3  # not torch's default, so putting it back shows
+    model.eval()
     recalibrate_batch_norm(model, images, chunk=64)
     with torch.no_grad():
         inputs = model.conv2[0](torch.relu(model.conv1(images)))  # what conv2's batch norm normalises
     torch.testing.assert_close(model.conv2[1].running_mean, inputs.mean(dim=(0, 2, 3)))
-    assert model.conv2[1].momentum == 0.1  # training's own setting is put back
+    assert model.conv2[1].momentum == 0.3 and not model.training  # the model's own settings are put back
 
 
 # ---------------------------------------------------------------- workers and the pool
 
 
-def test_a_worker_steps_plays_pauses_and_resets(data):
-    worker = Worker(LiveRun(small(max_steps=10_000), data), TrainingPool(1))
+def test_a_worker_steps_plays_pauses_and_resets(data, monkeypatch):
+    monkeypatch.setattr("live.worker.POLL_S", 0.01)  # a paused worker looks at its commands every 10 ms
+    polls = Polls()
+    worker = Worker(LiveRun(small(max_steps=10_000), data), TrainingPool(1), alive=polls)
     worker.step()
     wait_until(lambda: worker.job.steps == 1 and not worker.busy, what="one step")
-    time.sleep(0.3)
+    polls.wait_for_more_looks()
     assert worker.job.steps == 1 and worker.status().state == "paused"
     worker.play()
     wait_until(lambda: worker.job.steps >= 5, what="playing")
     worker.pause()
     wait_until(lambda: not worker.busy, what="pause")
     paused_at = worker.job.steps
-    time.sleep(0.3)
-    assert worker.job.steps == paused_at
+    polls.wait_for_more_looks()
+    assert worker.job.steps == paused_at and worker.status().state == "paused"
     worker.play()
     wait_until(lambda: worker.job.steps > paused_at, what="resume")
     run = worker.job
@@ -190,8 +206,9 @@ def test_with_one_slot_the_second_session_waits_its_turn_then_runs(data):
     second.play()
     wait_until(lambda: second.status().state == "queued", what="the second to queue")
     assert second.status().queue_position == 1 and pool.load().waiting == 1
-    time.sleep(0.5)
-    assert second.job.steps == 0  # still waiting while the first trains
+    queued_at = first.job.steps
+    wait_until(lambda: first.job.steps >= queued_at + 5, what="the first to train on")
+    assert second.job.steps == 0 and second.status().state == "queued"  # still waiting while the first trains
     first.pause()  # a paused run gives its slot up
     wait_until(lambda: second.job.steps > 0, what="the second to run")
     assert second.status().state == "running"
