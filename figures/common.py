@@ -21,6 +21,36 @@ def figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout={"template": {}, **layout}, _validate=False)
 
 
+def signed_heatmap(z, vmax: float, hovertemplate: str, **placement) -> dict:
+    """A heatmap trace of signed values: white at 0, full blue or red at -vmax or +vmax. `placement` (x, y,
+    customdata) goes beside z."""
+    return {
+        "type": "heatmap",
+        "z": z,
+        **placement,
+        "colorscale": SIGNED_SCALE,
+        "zmin": -vmax,
+        "zmax": vmax,
+        "hovertemplate": hovertemplate,
+        "colorbar": {"thickness": 10},
+    }
+
+
+def probability_heatmap(z, x, y, hovertemplate: str) -> dict:
+    """A heatmap trace of probabilities, 0 to 100% on Viridis."""
+    return {
+        "type": "heatmap",
+        "z": z,
+        "x": x,
+        "y": y,
+        "colorscale": "Viridis",
+        "zmin": 0,
+        "zmax": 1,
+        "hovertemplate": hovertemplate,
+        "colorbar": {"thickness": 10, "tickformat": ".0%"},
+    }
+
+
 def plot_text(token: str) -> str:
     """User text for a plotly label: plotly.js reads a subset of HTML in labels (<b>, <a href>, <br>...),
     so it is escaped."""

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
+from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure, signed_heatmap
 from figures.digits import PIXEL_SCALE
 from figures.explain import residual_words
 from figures.palette import MODEL_COLOURS
@@ -114,16 +114,12 @@ def row_hidden_heatmap(hidden: np.ndarray, rows_read: int) -> object:
     """The LSTM's hidden state (units × rows): what it carries from one row to the next."""
     hidden = np.asarray(hidden, dtype=np.float32)  # (28, H)
     vmax = float(np.abs(hidden).max()) or 1.0
-    trace = {
-        "type": "heatmap",
-        "z": hidden.T,  # (H, 28)
-        "x": np.arange(1, len(hidden) + 1),
-        "colorscale": SIGNED_SCALE,
-        "zmin": -vmax,
-        "zmax": vmax,
-        "hovertemplate": "after row %{x}<br>unit %{y}: %{z:.3f}<extra></extra>",
-        "colorbar": {"thickness": 10},
-    }
+    trace = signed_heatmap(
+        hidden.T,  # (H, 28)
+        vmax,
+        "after row %{x}<br>unit %{y}: %{z:.3f}<extra></extra>",
+        x=np.arange(1, len(hidden) + 1),
+    )
     cursor = {
         "type": "rect",
         "x0": rows_read + 0.5,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import IMAGE_AXIS, MARGIN, SIGNED_SCALE, figure
+from figures.common import IMAGE_AXIS, MARGIN, figure, signed_heatmap
 
 # Explicit scales, because unvalidated figures reach plotly.js as they are and it knows
 # neither Python's "gray" nor "RdBu_r". Colour-blind-safe: greys for pixels, ColorBrewer's
@@ -96,16 +96,7 @@ def filters_before_after(before: np.ndarray, after: np.ndarray, epochs: int, col
     grid = np.concatenate([before_grid, gap, after_grid], axis=1)
     channels = np.concatenate([channel_of, np.full(gap.shape, 255, np.uint8), channel_of], axis=1)
     vmax = float(np.nanmax(np.abs(grid))) or 1.0
-    trace = {
-        "type": "heatmap",
-        "z": grid,
-        "customdata": channels,
-        "colorscale": SIGNED_SCALE,
-        "zmin": -vmax,
-        "zmax": vmax,
-        "hovertemplate": "filter %{customdata}<br>weight %{z:.3f}<extra></extra>",
-        "colorbar": {"thickness": 10},
-    }
+    trace = signed_heatmap(grid, vmax, "filter %{customdata}<br>weight %{z:.3f}<extra></extra>", customdata=channels)
     middle = before_grid.shape[1] / 2, before_grid.shape[1] + gap.shape[1] + after_grid.shape[1] / 2
     labels = [
         {"x": middle[0], "y": -1.2, "text": "at random initialisation", "showarrow": False},
@@ -165,15 +156,7 @@ def conv_sweep(feature_map: np.ndarray, row: int, col: int) -> go.Figure:
     order = np.arange(revealed.size).reshape(revealed.shape)
     revealed[order > row * size + col] = np.nan
     vmax = float(np.abs(feature_map).max()) or 1.0
-    trace = {
-        "type": "heatmap",
-        "z": revealed,
-        "colorscale": SIGNED_SCALE,
-        "zmin": -vmax,
-        "zmax": vmax,
-        "hovertemplate": "output row %{y}, column %{x}<br>value %{z:.3f}<extra></extra>",
-        "colorbar": {"thickness": 10},
-    }
+    trace = signed_heatmap(revealed, vmax, "output row %{y}, column %{x}<br>value %{z:.3f}<extra></extra>")
     cell = {"type": "rect", "line": WINDOW_LINE, "x0": col - 0.5, "x1": col + 0.5, "y0": row - 0.5, "y1": row + 0.5}
     # Grey shows the positions the filter has not reached yet.
     layout = _image_layout("The feature map it fills in, position by position", 320, shapes=[cell])

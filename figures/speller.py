@@ -7,7 +7,7 @@ import html
 import numpy as np
 import plotly.graph_objects as go
 
-from figures.common import MARGIN, SIGNED_SCALE, figure, plot_text
+from figures.common import MARGIN, figure, plot_text, probability_heatmap, signed_heatmap
 
 # Below this probability a typed letter counts as a surprise to the RNN.
 SURPRISE_BELOW = 0.05
@@ -156,17 +156,12 @@ def next_letter_heatmap(word: str, symbols: list[str], probs: np.ndarray) -> go.
     prefixes = [html.escape(f"{word[:t]}▸") for t in range(len(word) + 1)]
     typed = list(word) + ["$"]
     typed_p = typed_letter_probabilities(word, symbols, probs)
-    heat = {
-        "type": "heatmap",
-        "z": np.asarray(probs, dtype=np.float32),
-        "x": symbols,
-        "y": prefixes,
-        "colorscale": "Viridis",
-        "zmin": 0,
-        "zmax": 1,
-        "hovertemplate": "after “%{y}” the next letter is %{x}: %{z:.1%}<extra></extra>",
-        "colorbar": {"thickness": 10, "tickformat": ".0%"},
-    }
+    heat = probability_heatmap(
+        np.asarray(probs, dtype=np.float32),
+        symbols,
+        prefixes,
+        "after “%{y}” the next letter is %{x}: %{z:.1%}<extra></extra>",
+    )
     marks = {
         "type": "scatter",
         "mode": "markers",
@@ -227,16 +222,7 @@ def hidden_state_heatmap(word: str, hidden: np.ndarray) -> go.Figure:
     steps = ["^"] + [html.escape(c) + f" ({i + 1})" for i, c in enumerate(word)]
     hidden = np.asarray(hidden, dtype=np.float32)
     vmax = float(np.abs(hidden).max()) or 1.0
-    trace = {
-        "type": "heatmap",
-        "z": hidden.T,  # (H, T)
-        "x": steps,
-        "colorscale": SIGNED_SCALE,
-        "zmin": -vmax,
-        "zmax": vmax,
-        "hovertemplate": "after %{x}<br>unit %{y}: %{z:.3f}<extra></extra>",
-        "colorbar": {"thickness": 10},
-    }
+    trace = signed_heatmap(hidden.T, vmax, "after %{x}<br>unit %{y}: %{z:.3f}<extra></extra>", x=steps)  # (H, T)
     layout = {
         "title": {"text": f"Its memory: the {hidden.shape[1]} hidden units after each letter"},
         "height": 320,
@@ -342,6 +328,6 @@ def speller_metrics_note(metrics: dict) -> str:
     if all(value is not None for value in norvig):
         parts.append(
             f"Single misspelt words, Norvig's two test sets: {norvig[0]:.1%} and {norvig[1]:.1%} right first "
-            "(`python -m training.speller_eval`)."
+            "(`python -m training.speller.evaluation`)."
         )
     return " ".join(parts) or "The speller's manifest holds no measured figures."

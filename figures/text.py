@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from figures.colour import tint
-from figures.common import MARGIN, figure, plot_text
+from figures.common import MARGIN, figure, plot_text, probability_heatmap
 
 # Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
 LABEL_COLOURS = {"PER": "#E69F00", "LOC": "#56B4E9", "ORG": "#009E73", "MISC": "#CC79A7"}
@@ -82,17 +82,8 @@ def tag_probability_heatmap(tokens: list[str], marginals: np.ndarray, tag_names:
     """Tokens (x) by tags (y): p(tag | sentence) from the CRF's forward-backward marginals."""
     tokens = [plot_text(t) for t in tokens]
     labels = [f"{i}: {token}" for i, token in enumerate(tokens)]  # unique x even when a word repeats
-    trace = {
-        "type": "heatmap",
-        "z": np.asarray(marginals, dtype=np.float32).T,  # (K, T)
-        "x": labels,
-        "y": list(tag_names),
-        "colorscale": "Viridis",
-        "zmin": 0,
-        "zmax": 1,
-        "hovertemplate": "%{x}<br>%{y}: %{z:.1%}<extra></extra>",
-        "colorbar": {"thickness": 10, "tickformat": ".0%"},
-    }
+    z = np.asarray(marginals, dtype=np.float32).T  # (K, T)
+    trace = probability_heatmap(z, labels, list(tag_names), "%{x}<br>%{y}: %{z:.1%}<extra></extra>")
     layout = {
         "title": {"text": "How sure the tagger is of each tag, token by token (CRF marginals)"},
         "height": 330,

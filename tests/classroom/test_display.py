@@ -80,17 +80,6 @@ def test_every_presentation_step_names_what_it_shows():
     assert not missing, f"give these steps an anchor, the key of the element their line talks about: {missing}"
 
 
-def test_a_step_without_an_anchor_is_still_a_step():
-    assert presentation.Step("A title", "views/home.py").anchor == ""
-
-
-def test_the_scroll_script_names_its_anchor_and_the_bar():
-    script = presentation.scroll_script("text_next_letter", 'views/text.py#4"')
-    assert '".st-key-" + "text_next_letter"' in script
-    assert f".st-key-{presentation.BAR_KEY}" in script
-    assert '"views/text.py#4\\""' in script  # the token as a JSON string, quotes escaped
-
-
 def test_the_toolbar_is_for_viewers():
     config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
     assert config["client"]["toolbarMode"] == "viewer"
