@@ -480,6 +480,13 @@ def drawings_strip(drawings: list[np.ndarray]) -> np.ndarray:
 
 # ---------------------------------------------------------------- status in words
 
+# The words that open the page's status lines, named so that the browser tests look for these very words.
+TRAINING = "Training…"
+PAUSED = "Paused"
+READY = "Ready: press Start to train, or One step to take a single step."
+LEARNED = "Learned in"
+SERVER_LIMIT = "This server trains at most"
+
 FINISHED = {
     "seconds": "Done: the run used its CPU budget.",
     "steps": "Done: the run reached its step budget.",
@@ -506,15 +513,15 @@ def run_status(status, steps: int, cpu_seconds: float, max_seconds: float, max_s
             f"every page stays quick; yours starts as soon as one ends or pauses."
         )
     if status.state == "running":
-        return "info", f"Training… ({budget})"
+        return "info", f"{TRAINING} ({budget})"
     if steps == 0:
-        return "info", "Ready: press Start to train, or One step to take a single step."
-    return "info", f"Paused ({budget})."
+        return "info", READY
+    return "info", f"{PAUSED} ({budget})."
 
 
 def pool_line(load) -> str:
     running = f"{load.running} training{'s' if load.running != 1 else ''} running"
-    return f"This server trains at most {load.slots} at a time: {running}, {load.waiting} waiting."
+    return f"{SERVER_LIMIT} {load.slots} at a time: {running}, {load.waiting} waiting."
 
 
 def lesson_status(status, view) -> tuple[str, str]:
@@ -526,7 +533,7 @@ def lesson_status(status, view) -> tuple[str, str]:
     if view.finished:
         if view.classifier is None:
             return "warning", "The lesson ran out of time before the last layer could learn: try again."
-        return "success", f"Learned in {view.steps} steps and {view.cpu_seconds:.1f} s of CPU. Draw to test it."
+        return "success", f"{LEARNED} {view.steps} steps and {view.cpu_seconds:.1f} s of CPU. Draw to test it."
     if view.steps == 0:
         return "info", f"Passing your drawings through the frozen layers… {view.prepared:.0%}"
     return "info", f"Fine-tuning the last layer: step {view.steps}…"

@@ -23,6 +23,8 @@ RUN = "train_run_worker"  # Worker of this session's training run
 LESSON = "train_lesson_worker"  # Worker of this session's symbol lesson
 DRAWINGS = "train_symbol_drawings"  # list per symbol slot of (28, 28) float32 drawings
 NOTICE = "train_notice"  # a message from the last press of a training button, shown once
+RESET_NOTICE = "Reset."
+RESET_WHILE_TRAINING_NOTICE = "Reset while training: the run stopped and its models were discarded."
 SYMBOL_NOTICE = "train_symbol_notice"  # the same for the symbol buttons
 PRESENCE = "train_presence"  # Presence of this session, read by its workers
 SYMBOL_SLOTS = 3
@@ -139,9 +141,7 @@ def reset_run() -> None:
     if worker is not None:
         was_busy = worker.busy
         worker.stop()
-        st.session_state[NOTICE] = (
-            "Reset while training: the run stopped and its models were discarded." if was_busy else "Reset."
-        )
+        st.session_state[NOTICE] = RESET_WHILE_TRAINING_NOTICE if was_busy else RESET_NOTICE
 
 
 # ---------------------------------------------------------------- drawing on the canvas

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from figures.colour import AA_TEXT, contrast_ratio, over, parse, relative_luminance
+from figures.live import PAUSED
 from harness.browser import REPO_ROOT, app_with_weights, wait_for_idle_script
 from ui.examples import REAL_WORDS, ROOSEVELT, TYPOS
 from ui.presentation import STEPS, step_params
@@ -336,7 +337,7 @@ CHART_BOXES = """
 def one_training_step(page) -> None:
     """The training page draws its charts once a model has taken a step: take one, and wait for its scores."""
     page.get_by_role("button", name="One step", exact=True).click()
-    page.locator('[data-testid="stAlert"]').filter(has_text="Paused (step 1 of").wait_for()
+    page.locator('[data-testid="stAlert"]').filter(has_text=f"{PAUSED} (step 1 of").wait_for()
 
 
 PHONE_PAGES = {

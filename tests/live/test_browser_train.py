@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import pytest
 
+from figures.live import FINISHED, LEARNED, PAUSED, READY, SERVER_LIMIT, TRAINING, pool_line, run_status
 from harness.browser import (
     REPO_ROOT,
     chromium_available,
@@ -26,7 +27,8 @@ from harness.browser import (
     wait_for_idle_script,
 )
 from harness.live_fixtures import canvas_strokes
-from ui.live import KIND_NAMES
+from live.worker import PoolLoad, WorkerStatus
+from ui.live import KIND_NAMES, RESET_NOTICE
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +52,7 @@ def open_page(browser, app_url: str, query: str = ""):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{app_url}/train{query}")
-    page.get_by_text("This server trains at most").wait_for()
+    page.get_by_text(SERVER_LIMIT).wait_for()
     return page
 
 
@@ -78,9 +80,9 @@ def status(page, text: str):
 
 
 def paused_step(page) -> int:
-    alert = status(page, "Paused (step")
+    alert = status(page, f"{PAUSED} (step")
     alert.wait_for()
-    return int(re.search(r"Paused \(step ([\d,]+)", alert.inner_text()).group(1).replace(",", ""))
+    return int(re.search(rf"{PAUSED} \(step ([\d,]+)", alert.inner_text()).group(1).replace(",", ""))
 
 
 def accuracy(page, kind: str) -> float:
@@ -91,16 +93,16 @@ def accuracy(page, kind: str) -> float:
 def test_start_pause_step_resume_reset_then_draw_for_the_trained_model(browser, app_url):
     page = open_page(browser, app_url, "?" + urlencode({"train_seconds": 60, "train_models": KIND_NAMES["cnn"]}))
     button(page, "Start").click()
-    status(page, "Training…").wait_for()
+    status(page, TRAINING).wait_for()
     button(page, "Pause").click()
     before = paused_step(page)
     # The paused fragment reruns the whole page to redraw the buttons: act once that run is over.
     button(page, "Resume").wait_for()
     wait_for_idle_script(page)
     button(page, "One step").click()
-    page.get_by_text(f"Paused (step {before + 1:,} of").wait_for()
+    page.get_by_text(f"{PAUSED} (step {before + 1:,} of").wait_for()
     button(page, "Resume").click()
-    status(page, "Training…").wait_for()
+    status(page, TRAINING).wait_for()
     page.wait_for_function(
         """() => [...document.querySelectorAll('[data-testid="stMetric"]')].some(m =>
              m.innerText.includes('CNN: held-out accuracy') && parseFloat(m.querySelector(
@@ -114,8 +116,8 @@ def test_start_pause_step_resume_reset_then_draw_for_the_trained_model(browser, 
     answer.wait_for()
     assert re.search(r"your CNN \(step [\d,]+\): 7 ", answer.inner_text()), answer.inner_text()
     button(page, "Reset").click()
-    page.get_by_text("Reset.").wait_for()
-    page.get_by_text("Press Start to train").wait_for()
+    page.get_by_text(RESET_NOTICE).wait_for()
+    page.get_by_text(READY).wait_for()
     assert not page.locator(".stPlotlyChart").filter(has_text="held-out digits").count()
     page.close()
 
@@ -152,7 +154,7 @@ def test_two_symbols_are_taught_and_one_recognised(browser, app_url):
             # Adding empties the canvas by mounting a new one: draw on that, not on the old one going away.
             page.wait_for_function("canvas => !canvas.isConnected", arg=drawn)
     button(page, "Teach the CNN").click()
-    status(page, "Learned in").wait_for()
+    status(page, LEARNED).wait_for()
     draw_strokes(pad, canvas_strokes("star", rng))
     assert metric_value(page, "The CNN says") == "star"
     page.close()
@@ -162,15 +164,16 @@ def test_with_one_trainer_the_second_session_waits_then_runs(browser, app_url):
     first = open_page(browser, app_url, "?train_seconds=60")
     second = open_page(browser, app_url, "?train_seconds=5")
     button(first, "Start").click()
-    status(first, "Training…").wait_for()
+    status(first, TRAINING).wait_for()
     second.bring_to_front()
     button(second, "Start").click()
-    status(second, "you are next in line").wait_for()
+    _, next_in_line = run_status(WorkerStatus("queued", 1, None, None), 0, 0.0, 5, 20_000)
+    status(second, next_in_line).wait_for()
     first.bring_to_front()
     button(first, "Pause").click()  # a paused run gives its trainer up
     second.bring_to_front()  # the live charts refresh on the browser's timer, which a background tab slows down
-    status(second, "Training…").wait_for()
-    status(second, "Done:").wait_for(timeout=300_000)  # 5 CPU seconds, on two cores shared with the browser
+    status(second, TRAINING).wait_for()
+    status(second, FINISHED["seconds"]).wait_for(timeout=300_000)  # 5 CPU seconds, on two cores shared with the browser
     for page in (first, second):
         page.close()  # their sessions end, and with them their workers
 
@@ -178,15 +181,15 @@ def test_with_one_trainer_the_second_session_waits_then_runs(browser, app_url):
 def test_a_closed_tab_gives_its_trainer_back(browser, app_url):
     leaving = open_page(browser, app_url, "?train_seconds=60")
     button(leaving, "Start").click()
-    status(leaving, "Training…").wait_for()
+    status(leaving, TRAINING).wait_for()
     watcher = open_page(browser, app_url)
-    watcher.get_by_text("1 training running").wait_for()
+    watcher.get_by_text(pool_line(PoolLoad(1, 1, 0, 1))).wait_for()
     leaving.close()  # the tab closes while training: its session ends
     for _ in range(60):
         watcher.reload()
-        watcher.get_by_text("This server trains at most").wait_for()
-        if watcher.get_by_text("0 trainings running").count():
+        watcher.get_by_text(SERVER_LIMIT).wait_for()
+        if watcher.get_by_text(pool_line(PoolLoad(1, 0, 0, 0))).count():
             break
         watcher.wait_for_timeout(1000)
-    watcher.get_by_text("0 trainings running, 0 waiting").wait_for(timeout=1000)
+    watcher.get_by_text(pool_line(PoolLoad(1, 0, 0, 0))).wait_for(timeout=1000)
     watcher.close()
