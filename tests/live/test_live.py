@@ -30,7 +30,7 @@ from live.symbols import (
     split_drawings,
 )
 from live.worker import TrainingPool, Worker
-from models.cnn import DigitCNN, DigitCNNConfig
+from models.cnn import DigitCNN
 from models.digits import load_digit_model
 from models.preprocess import preprocess
 from sources.augment import AugmentConfig, augment
@@ -78,7 +78,7 @@ class Polls:
 def test_the_live_cnn_has_a_5x5_first_layer_and_the_pretrained_one_keeps_3x3():
     live = build_model("cnn", LiveConfig(), torch.Generator().manual_seed(0))
     assert live.conv1.kernel_size == (5, 5) and live.conv2[0].kernel_size == (3, 3)
-    assert DigitCNN(DigitCNNConfig()).conv1.kernel_size == (3, 3)
+    assert load_digit_model("cnn")[0].conv1.kernel_size == (3, 3)
     assert isinstance(live, DigitCNN)
 
 
