@@ -200,7 +200,7 @@ def test_the_model_descriptions_follow_the_configs():
     from models.cnn import DigitCNNConfig
     from models.rnn import RowRNNConfig
 
-    assert fig.cnn_description(DigitCNNConfig()) == "CNN (5 conv layers of 3×3)"
+    assert fig.cnn_description(DigitCNNConfig(kernel_size=3)) == "CNN (5 conv layers of 3×3)"
     assert fig.cnn_description(DigitCNNConfig(kernel_size=5)) == "CNN (5 conv layers of 5×5)"
     assert fig.rnn_description(RowRNNConfig(layers=3, hidden=64), 28) == "RNN (3-layer LSTM of 64 units over 28 rows)"
     assert "row of 14 pixels" in fig.reading_note(DigitCNNConfig(kernel_size=5), RowRNNConfig(row_size=14))
