@@ -249,6 +249,31 @@ def test_without_the_rnn_the_real_word_stays(text_page):
     assert changes.to_dict("records") == [expected]
 
 
+def test_the_rnn_toggle_does_not_explain_the_token_again(text_page, monkeypatch):
+    import models.explain
+
+    calls = []
+    explain_token = models.explain.explain_token
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return explain_token(*args, **kwargs)
+
+    monkeypatch.setattr(models.explain, "explain_token", counted)
+    # A sentence no other test tags, so the first run cannot be answered from an earlier test's cache.
+    text_page.query_params["text_input"] = "A letter form my aunt reached Oslo ."
+    at = text_page.run()
+    assert not at.exception
+    assert len(calls) == 1
+    at.toggle(key="text_no_rnn").set_value(True).run()
+    assert not at.exception and at.toggle(key="text_no_rnn").value
+    at.toggle(key="text_no_rnn").set_value(False).run()
+    assert len(calls) == 1
+    # Another token is explained afresh: the count is of real work, not of a wrapper that is never called.
+    at.selectbox(key="text_token").set_value(0 if calls[0] != 0 else 1).run()
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize("index", range(len(STEPS)))
 def test_every_presentation_step_runs(index):
     at = AppTest.from_file(str(ROOT / STEPS[index].page), default_timeout=TIMEOUT)

@@ -163,6 +163,16 @@ def tagged_text(text: str, weights_dir: str):
 
 
 @st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
+def explained_token(text: str, index: int, weights_dir: str):
+    """models.explain.explain_token for token `index` of `text` by the BiLSTM-CRF: integrated gradients and
+    occlusion, about 230 ms, so a rerun that only moves another control (the speller's "Without the RNN")
+    does not pay it again. Keyed like tagged_text; call after ner_tagger() has loaded; a copy per call."""
+    from models.explain import explain_token
+
+    return explain_token(ner_tagger("bilstm")[0], tagged_text(text, weights_dir), index)
+
+
+@st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
 def text_corrections(text: str, protected: tuple[tuple[int, int], ...], weights_dir: str):
     """(with the RNN's context, without it): models.speller.correct_text of `text`, leaving the `protected`
     (start, end) spans alone. Call after speller() has loaded; a copy per call."""

@@ -8,7 +8,6 @@ from figures import explain as explain_fig
 from figures import speller as spell_fig
 from figures import text as fig
 from models.checkpoint import WeightsError
-from models.explain import explain_token
 from models.speller import changed_by_context, expectations, next_letter_distributions
 from ui import charts, resources, url_state
 from ui.examples import ROOSEVELT, TEXT_PRESETS
@@ -41,7 +40,7 @@ intro = (
     "person, location, organisation or other name."
 )
 try:
-    model, manifest = resources.ner_tagger("bilstm")
+    manifest = resources.ner_tagger("bilstm")[1]
 except WeightsError as error:
     st.caption(intro)
     st.error(str(error))
@@ -97,7 +96,7 @@ charts.show(
     fig.marginals_caption(tokens, tagged.marginals[sentence], tagged.tag_names),
 )
 label = tagged.tags[chosen]
-explained = explain_token(model, tagged, chosen)
+explained = resources.explained_token(text, chosen, str(resources.weights_file("")))
 position = explained.position
 st.subheader("Why this label?")
 st.caption(
