@@ -25,6 +25,12 @@ def weights_file(name: str) -> Path:
     return runtime.weights_dir() / name
 
 
+def weights_key() -> str:
+    """The weights folder, as the cached analyses below take it in their key: results computed with one
+    folder's weights are never answered for another's."""
+    return str(runtime.weights_dir())
+
+
 @dataclass(frozen=True)
 class Gallery:
     images: np.ndarray  # (N, 28, 28) uint8
@@ -154,7 +160,7 @@ TEXT_CACHE_ENTRIES = 256
 
 @st.cache_data(max_entries=TEXT_CACHE_ENTRIES, show_spinner=False)
 def tagged_text(text: str, weights_dir: str):
-    """The BiLSTM-CRF's tagging of `text` (models.ner.tag). `weights_dir` (runtime.weights_dir()) is part of
+    """The BiLSTM-CRF's tagging of `text` (models.ner.tag). `weights_dir` (weights_key()) is part of
     the key, so weights read from elsewhere are never answered from another folder's results. Call after
     ner_tagger() has loaded; a copy per call, so callers may modify it."""
     from models.ner import tag

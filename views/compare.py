@@ -150,7 +150,7 @@ def digits_view() -> None:
             "Patch size (pixels)", [4, 6, 8], default=6, key="compare_patch", required=True,
             help="Each square of this size is blanked in turn, everywhere on the digit, and both networks read again.",
         )  # fmt: skip
-        cnn_map, rnn_map = resources.digit_occlusions(result.steps.final, patch, str(resources.weights_file("")))
+        cnn_map, rnn_map = resources.digit_occlusions(result.steps.final, patch, resources.weights_key())
         maps = {"CNN": cnn_map, "RNN": rnn_map}
         charts.show(
             fig.occlusion_maps(maps, result.steps.final), "compare_digit_occlusion", fig.occlusion_caption(maps)
@@ -231,7 +231,7 @@ def text_view() -> None:
         key="compare_token",
         on_change=url_state.remember("compare_token"),
     )
-    explained = resources.compared_explanations(text, chosen, str(resources.weights_file("")))
+    explained = resources.compared_explanations(text, chosen, resources.weights_key())
     st.html(fig.label_diff_html(explained.tokens, explained.cnn_tags, explained.rnn_tags))
     for key, figure, caption in fig.tagger_reach_views(explained.cnn, explained.rnn, radius):
         charts.show(figure, key, caption)

@@ -57,7 +57,7 @@ if not text.strip():
     st.info("✍️ Type or paste some English text above, or pick an example, to see its named entities.")
     st.stop()
 
-tagged = resources.tagged_text(text, str(resources.weights_file("")))
+tagged = resources.tagged_text(text, resources.weights_key())
 
 st.header("1 · The entities it found")
 st.container(key="text_entity_view").html(fig.legend_html() + fig.entity_html(tagged.text, tagged.entities))
@@ -96,7 +96,7 @@ charts.show(
     fig.marginals_caption(tokens, tagged.marginals[sentence], tagged.tag_names),
 )
 label = tagged.tags[chosen]
-explained = resources.explained_token(text, chosen, str(resources.weights_file("")))
+explained = resources.explained_token(text, chosen, resources.weights_key())
 position = explained.position
 st.subheader("Why this label?")
 st.caption(
@@ -140,7 +140,7 @@ except WeightsError as error:
     st.stop()
 # Names the tagger found are never "corrected".
 protected = tuple((e["start"], e["end"]) for e in tagged.entities)
-with_rnn, without_rnn = resources.text_corrections(text, protected, str(resources.weights_file("")))
+with_rnn, without_rnn = resources.text_corrections(text, protected, resources.weights_key())
 plain = st.toggle(
     "Without the RNN",
     key="text_no_rnn",
