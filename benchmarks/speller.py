@@ -49,8 +49,8 @@ import torch
 import runtime
 from sources.hashes import sha256_file
 from training.runs import command, write_report
-from training.speller_eval import evaluate_corrections, norvig_paths, read_pairs, read_sentence_pairs
-from training.speller_sentences import set_path
+from training.speller.evaluation import evaluate_corrections, norvig_paths, read_pairs, read_sentence_pairs
+from training.speller.sentences import set_path
 
 REPORT_NAME = "speller_benchmark.json"
 TARGETS = {"dev_correction_rate": 0.65, "false_alarm_rate": 0.01, "no_context_gap": 0.08}
@@ -189,7 +189,7 @@ class BigramContext:
 def word_pair_baseline(speller, manifest: dict, dev_pairs: Sequence[tuple[str, str]], data) -> tuple:
     """Our corrector with BigramContext, its weights and margin fitted as train_speller fits ours. Cached."""
     from models.speller.model import MODES
-    from training.speller_ranker import candidate_groups, fit_mode, ranker_sentences
+    from training.speller.ranker import candidate_groups, fit_mode, ranker_sentences
 
     training = manifest["training"]
     scorer = BigramContext()
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     from models.speller import Suggestion, correct_tokens, load_speller, suggest
-    from training.speller_corpus import big_txt_sentences, conll_sentences, wordnet_text
+    from training.speller.corpus import big_txt_sentences, conll_sentences, wordnet_text
 
     speller, manifest = load_speller()
     sets = {name: read_sentence_pairs(set_path(name))[: 200 if args.quick else None] for name in ("dev", "test")}

@@ -328,6 +328,6 @@ def speller_metrics_note(metrics: dict) -> str:
     if all(value is not None for value in norvig):
         parts.append(
             f"Single misspelt words, Norvig's two test sets: {norvig[0]:.1%} and {norvig[1]:.1%} right first "
-            "(`python -m training.speller.evaluation`)."
+            "(`python -m training.evaluate speller`)."
         )
     return " ".join(parts) or "The speller's manifest holds no measured figures."

@@ -2,7 +2,7 @@
 
     python -m training.evaluate digits [--model cnn] [--npz FILE]
     python -m training.evaluate ner [--model bilstm] [--conll FILE]
-    python -m training.evaluate speller --pairs FILE
+    python -m training.evaluate speller [--pairs FILE [FILE ...]] [--wikipedia] [--data DIR]
     python -m training.evaluate speller --sentences FILE [--no-context]
 
 digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
@@ -15,7 +15,9 @@ blank lines between sentences; -DOCSTART- lines are skipped. Scores are conlleva
 exact-match entity precision, recall and F1, in percent, overall and per type.
 
 speller, --pairs: words on their own; FILE holds Norvig's `right: wrong1 wrong2` lines or a
-`wrong<TAB>right` TSV; top-1 and top-3 accuracy.
+`wrong<TAB>right` TSV; top-1 and top-3 accuracy. With one FILE, its scores; with several, without
+--pairs (Norvig's two test sets, from --data) or with --wikipedia (also both halves of Wikipedia's list
+of common misspellings), {"results": {name: scores}, "manifest_metrics": ...}.
 speller, --sentences: whole sentences; FILE has one `wrong sentence<TAB>right sentence` pair a line,
 tokens separated by single spaces, both sides with as many tokens (else the line is `skipped`). The
 corrector reads the whole sentence and returns one token per token; comparisons ignore case.
@@ -115,6 +117,16 @@ def evaluate_ner(model_name: str, conll: Path | None, data: str | None, limit: i
     }
 
 
+def evaluate_speller(args: argparse.Namespace) -> dict:
+    from training.speller.evaluation import main_json, pairs_report, sentences_json
+
+    if args.sentences is not None:
+        return {"task": "speller", "model": "speller", **sentences_json(args.sentences, not args.no_context)}
+    if args.pairs and len(args.pairs) == 1 and not args.wikipedia:
+        return {"task": "speller", "model": "speller", **main_json(args.pairs[0])}
+    return pairs_report(args.pairs or [], args.data, args.wikipedia)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tasks = parser.add_subparsers(dest="task", required=True)
@@ -137,15 +149,24 @@ def main(argv: list[str] | None = None) -> None:
     ner.add_argument("--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)")
     ner.add_argument("--limit", type=int, default=None, help="evaluate only the first N sentences (default: all)")
     speller = tasks.add_parser("speller", help="the spelling corrector on (misspelling, correction) pairs")
-    speller_input = speller.add_mutually_exclusive_group(required=True)
+    speller_input = speller.add_mutually_exclusive_group()
     speller_input.add_argument(
-        "--pairs", type=Path, help="single words: Norvig's `right: wrong1 wrong2` lines, or a `wrong<TAB>right` TSV"
+        "--pairs",
+        type=Path,
+        nargs="+",
+        help="single words: Norvig's `right: wrong1 wrong2` lines, or a `wrong<TAB>right` TSV (default: Norvig's sets)",
     )
     speller_input.add_argument(
         "--sentences", type=Path, help="whole sentences: `wrong sentence<TAB>right sentence`, one pair a line"
     )
     speller.add_argument(
         "--no-context", action="store_true", help="with --sentences: the corrector without the RNN (default: off)"
+    )
+    speller.add_argument(
+        "--wikipedia", action="store_true", help="also both halves of the Wikipedia list (default: off)"
+    )
+    speller.add_argument(
+        "--data", default=None, help="data folder holding spelling/ (default: $CNNRNN_DATA or ../shared/data)"
     )
     args = parser.parse_args(argv)
     from models.checkpoint import WeightsError
@@ -156,12 +177,7 @@ def main(argv: list[str] | None = None) -> None:
         elif args.task == "ner":
             result = evaluate_ner(args.model, args.conll, args.data, args.limit)
         elif args.task == "speller":
-            from training.speller_eval import main_json, sentences_json
-
-            if args.sentences is not None:
-                result = {"task": "speller", "model": "speller", **sentences_json(args.sentences, not args.no_context)}
-            else:
-                result = {"task": "speller", "model": "speller", **main_json(args.pairs)}
+            result = evaluate_speller(args)
     except (WeightsError, ValueError, KeyError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         sys.exit(1)

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 from models import checkpoint
 from models.cnn import DigitCNN, DigitCNNConfig
-from training import digit_training, runs
+from training import runs
+from training.digits import common as digit_training
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -3,7 +3,7 @@
     python -m training.train_rnn                 # full run, about 25 min on one core
     python -m training.train_rnn --dry-run       # a few batches, writes to a temp folder
 
-Same data, split, augmentation, optimiser and evaluation as the CNN (training/digit_training.py), so the two
+Same data, split, augmentation, optimiser and evaluation as the CNN (training/digits/loop.py), so the two
 are compared on equal terms. The loss is the cross-entropy of the prediction after the last
 row, plus a smaller share averaged over the predictions after every earlier row, so that
 what the page shows while the model reads is its honest best guess so far.
@@ -21,7 +21,8 @@ import torch.nn.functional as F
 from models import checkpoint
 from models.checkpoint import count_parameters
 from models.rnn import RowRNN, RowRNNConfig
-from training import digit_training, runs
+from training import runs
+from training.digits import common as digit_training
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -1,21 +1,21 @@
 """Train the spelling corrector; write weights/speller.pt and weights/speller.json.
 
-    python -m training.train_speller               # full run, about 40 min on one core
+    python -m training.train_speller               # full run: 75 minutes from scratch (README, Speller)
     python -m training.train_speller --dry-run     # a few steps of each stage, writes to a temp folder
 
 Stages, all seeded:
 1. Dictionary: the words and Google-Books counts of symspellpy's frequency_dictionary_en_82_765.txt
    (symspellpy is MIT-licensed; the list intersects Google Books Ngram counts (CC BY 3.0) with SCOWL).
    The words go into speller.pt, so the app needs no package for them at run time.
-2. Edit model: synthetic typos of dictionary words (training/typos.py), drawn in proportion to
-   count ** 0.6, counted into -log P(typed segment | intended segment) (training/speller_channel.py);
-   which words sound alike, from the CMU Pronouncing Dictionary (training/speller_sounds.py).
-3. Letter-level model: a character LSTM over `^word$` (training/speller_charlm.py), for the chart.
+2. Edit model: synthetic typos of dictionary words (training/speller/typos.py), drawn in proportion to
+   count ** 0.6, counted into -log P(typed segment | intended segment) (training/speller/channel.py);
+   which words sound alike, from the CMU Pronouncing Dictionary (training/speller/sounds.py).
+3. Letter-level model: a character LSTM over `^word$` (training/speller/charlm.py), for the chart.
 4. Context model: a word LSTM each way over the sentence, on big.txt's "lm" split, CoNLL-2003 train
-   and WordNet's glosses and examples, word vectors from GloVe 6B 50d (training/speller_context.py).
+   and WordNet's glosses and examples, word vectors from GloVe 6B 50d (training/speller/context.py).
 5. Ranker: weights over edit, frequency and context features, fitted on synthetic typos in the
    sentences of big.txt's "ranker" split and CoNLL-2003 valid, and on synthetic typos of single
-   dictionary words, with and without the context model (training/speller_ranker.py).
+   dictionary words, with and without the context model (training/speller/ranker.py).
 6. Margins: for each mode, the margin by which a rival must beat a real word before it is flagged,
    chosen on data/speller/dev.tsv for a false-alarm budget.
 7. Metrics: the dev and test sentence sets, with and without context; the Wikipedia list of common
@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import importlib.metadata
-import importlib.util
 import json
 import math
 import sys
@@ -50,14 +48,14 @@ from models.speller.charlm import CharLM, CharLMConfig
 from models.speller.context import ContextConfig, WordVocab
 from models.speller.corrector import SpellingCorrector
 from models.speller.model import KINDS, MODES, RANKER_FEATURES, SPELLER_NAME, Speller, SpellerConfig
-from models.speller.text import LATIN_WORD
 from sources.glove import glove_release, load_glove
 from sources.hashes import sha256_file
-from training import runs, speller_eval
-from training.speller_channel import estimate_edit_table
-from training.speller_charlm import CharLMTraining, char_perplexity, train_char_lm
-from training.speller_context import ContextTraining, sentence_forms, train_context_model
-from training.speller_corpus import (
+from training import runs
+from training.speller import evaluation as speller_eval
+from training.speller.channel import estimate_edit_table
+from training.speller.charlm import CharLMTraining, char_perplexity, train_char_lm
+from training.speller.context import ContextTraining, sentence_forms, train_context_model
+from training.speller.corpus import (
     BIG_TXT_SHA256,
     WORDNET_LICENCE,
     WORDNET_SHA256,
@@ -66,7 +64,8 @@ from training.speller_corpus import (
     conll_sentences,
     wordnet_text,
 )
-from training.speller_ranker import (
+from training.speller.dictionary import dev_pairs, extend_lexicon, load_dictionary, split_words
+from training.speller.ranker import (
     Groups,
     candidate_groups,
     fit_mode,
@@ -74,70 +73,11 @@ from training.speller_ranker import (
     ranker_sentences,
     word_groups,
 )
-from training.speller_sentences import set_path
-from training.speller_sounds import CMUDICT_LICENCE, CMUDICT_SHA256, CMUDICT_SPEC, pronunciations, sound_table
-from training.typos import TypoMix, make_typo_pairs
+from training.speller.sentences import set_path
+from training.speller.sounds import CMUDICT_LICENCE, CMUDICT_SHA256, CMUDICT_SPEC, pronunciations, sound_table
+from training.speller.typos import TypoMix, make_typo_pairs
 
 EVALUATE_COMMAND = "python -m training.evaluate speller --sentences data/speller/test.tsv [--no-context]"
-DICTIONARY_PACKAGE = "symspellpy"
-DICTIONARY_FILE = "frequency_dictionary_en_82_765.txt"
-DICTIONARY_LICENCE = (
-    "symspellpy: MIT. The list intersects Google Books Ngram counts (CC BY 3.0) with SCOWL "
-    "(Spell Checker Oriented Word Lists, permissive licence)."
-)
-
-
-def load_dictionary() -> tuple[list[str], np.ndarray, dict]:
-    spec = importlib.util.find_spec(DICTIONARY_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise SystemExit(f"pip install -r requirements-dev.txt: the dictionary comes from {DICTIONARY_PACKAGE}")
-    path = Path(spec.origin).parent / DICTIONARY_FILE
-    counts: dict[str, int] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        word, count = line.split()
-        counts[word] = counts.get(word, 0) + int(count)
-    words = sorted(counts, key=lambda w: (-counts[w], w))  # frequency order: the index relies on it
-    source = {
-        "package": f"{DICTIONARY_PACKAGE}=={importlib.metadata.version(DICTIONARY_PACKAGE)}",
-        "file": DICTIONARY_FILE,
-        "sha256": sha256_file(path),
-        "licence": DICTIONARY_LICENCE,
-        "words": len(words),
-    }
-    return words, np.array([counts[w] for w in words], dtype=np.int64), source
-
-
-def extend_lexicon(
-    words: list[str], counts: np.ndarray, corpus_counts: Counter, min_count: int
-) -> tuple[list[str], np.ndarray, dict]:
-    """The dictionary plus every word the context model's text uses at least min_count times that it lacks
-    (it has British spellings only: "labour" but not "labor"; and no "oh"), in frequency order. A corpus
-    count becomes a dictionary count by the median ratio of the two over the words both hold."""
-    known = dict(zip(words, counts, strict=True))
-    shared = [w for w in corpus_counts if w in known]
-    scale = float(np.median([known[w] / corpus_counts[w] for w in shared])) if shared else 1.0
-    added = {
-        w: max(int(round(n * scale)), 1)
-        for w, n in corpus_counts.items()
-        if n >= min_count and w not in known and len(w) >= 2 and LATIN_WORD.fullmatch(w) and w.islower()
-    }
-    merged = {**known, **added}
-    ordered = sorted(merged, key=lambda w: (-merged[w], w))  # frequency order: the index relies on it
-    summary = {"added_from_corpus": len(added), "corpus_min_count": min_count, "count_scale": round(scale, 2)}
-    return ordered, np.array([merged[w] for w in ordered], dtype=np.int64), summary
-
-
-def split_words(words: list[str], fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train ids, held-out ids): held-out word types serve the char-LM perplexity and the word dev typos."""
-    rng = np.random.default_rng(seed)
-    heldout = rng.random(len(words)) < fraction
-    return np.flatnonzero(~heldout), np.flatnonzero(heldout)
-
-
-def dev_pairs(words: list[str], counts: np.ndarray, args: argparse.Namespace) -> list[tuple[str, str]]:
-    """The held-out synthetic typos of single words: the same every time for the same arguments."""
-    _, heldout = split_words(words, args.heldout_fraction, args.seed)
-    return make_typo_pairs([words[i] for i in heldout], counts[heldout], args.dev_pairs, args.seed + 2, args.typo_alpha)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -200,37 +140,75 @@ def cached(work_dir: Path, stage: str, settings: dict, build, reused: list[str])
     return result
 
 
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
+@dataclasses.dataclass
+class Dictionary:
+    """The dictionary's words and counts, and which of them the models train on (the rest are held out)."""
+
+    words: list[str]
+    counts: np.ndarray
+    source: dict
+    train_ids: np.ndarray
+    heldout_ids: np.ndarray
+
+    @property
+    def train_words(self) -> list[str]:
+        return [self.words[i] for i in self.train_ids]
+
+    @property
+    def heldout_words(self) -> list[str]:
+        return [self.words[i] for i in self.heldout_ids]
+
+
+@dataclasses.dataclass
+class ContextText:
+    """The context model's text and the held-out sentences that choose its epoch."""
+
+    lm_sentences: list[str]
+    conll_train: list[str]
+    conll_train_sha: str
+    wordnet: list[str]
+    heldout_sentences: list[str]
+
+    @property
+    def text(self) -> list[str]:
+        return self.lm_sentences + self.conll_train + self.wordnet
+
+
+def start(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     if args.dry_run:
         args.lm_steps, args.context_epochs, args.edit_pairs, args.dev_pairs, args.word_pairs = 20, 1, 2000, 200, 300
-    out_dir = runs.output_dir(args, "speller")
-    work_dir = Path(tempfile.mkdtemp(prefix="speller-work-")) if args.dry_run else args.work_dir
-    started = time.time()
 
-    # 1-2. Dictionary and edit model.
-    words, counts, dictionary = load_dictionary()
+
+def load_words(args: argparse.Namespace) -> Dictionary:
+    words, counts, source = load_dictionary()
     train_ids, heldout_ids = split_words(words, args.heldout_fraction, args.seed)
-    train_words, heldout_words = [words[i] for i in train_ids], [words[i] for i in heldout_ids]
-    edit_pairs = make_typo_pairs(train_words, counts[train_ids], args.edit_pairs, args.seed, args.typo_alpha)
-    beta, alpha, cost, edit_summary = estimate_edit_table(edit_pairs, args.min_rule_count, args.smoothing)
+    return Dictionary(words, counts, source, train_ids, heldout_ids)
 
-    # 3. Letter-level model.
+
+def fit_edit_model(args: argparse.Namespace, dictionary: Dictionary) -> tuple[list, tuple]:
+    """Synthetic typos of the training words, and the edit table counted from them."""
+    edit_pairs = make_typo_pairs(
+        dictionary.train_words, dictionary.counts[dictionary.train_ids], args.edit_pairs, args.seed, args.typo_alpha
+    )
+    return edit_pairs, estimate_edit_table(edit_pairs, args.min_rule_count, args.smoothing)
+
+
+def fit_char_lm(args: argparse.Namespace, dictionary: Dictionary, work_dir: Path, reused: list[str]):
     char_config = CharLMConfig(hidden_size=args.hidden_size)
     char_settings = CharLMTraining(steps=args.lm_steps, alpha=args.lm_alpha, seed=args.seed)
 
     def build_char_lm() -> dict:
         model = CharLM(char_config)
-        history = train_char_lm(model, train_words, counts[train_ids], char_settings)
+        history = train_char_lm(model, dictionary.train_words, dictionary.counts[dictionary.train_ids], char_settings)
         return {"state": model.state_dict(), "history": history}
 
-    char_settings_key = {"config": char_config, "training": char_settings, "dictionary": dictionary["sha256"]}
-    reused: list[str] = []
-    char_result = cached(work_dir, "char_lm", char_settings_key, build_char_lm, reused)
+    char_settings_key = {"config": char_config, "training": char_settings, "dictionary": dictionary.source["sha256"]}
+    return char_config, cached(work_dir, "char_lm", char_settings_key, build_char_lm, reused)
 
-    # 4. Context model.
+
+def load_context_text(args: argparse.Namespace) -> ContextText:
     lm_sentences = big_txt_sentences("lm", args.data)
     conll_train, conll_train_sha = conll_sentences("train", args.data)
     wordnet = [] if args.no_wordnet else wordnet_text()
@@ -238,17 +216,20 @@ def main(argv: list[str] | None = None) -> dict:
     if args.dry_run:
         lm_sentences, conll_train, wordnet = lm_sentences[:2000], conll_train[:500], wordnet[:500]
         heldout_sentences = heldout_sentences[:100]
+    return ContextText(lm_sentences, conll_train, conll_train_sha, wordnet, heldout_sentences)
+
+
+def fit_context_lm(args: argparse.Namespace, texts: ContextText, work_dir: Path, reused: list[str]):
     context_config = ContextConfig(hidden_size=args.context_hidden, dropout=args.context_dropout)
     context_settings = ContextTraining(
         epochs=args.context_epochs, lr=args.context_lr, samples=args.context_samples, min_count=args.min_count,
         seed=args.seed,
     )  # fmt: skip
-
-    context_text = lm_sentences + conll_train + wordnet
+    context_text = texts.text
 
     def build_context() -> dict:
         model, vocab, summary = train_context_model(
-            context_text, heldout_sentences, context_config, context_settings, load_glove()
+            context_text, texts.heldout_sentences, context_config, context_settings, load_glove()
         )
         return {"state": model.state_dict(), "vocab": vocab.words, "summary": json.dumps(summary)}
 
@@ -256,21 +237,26 @@ def main(argv: list[str] | None = None) -> dict:
         "config": context_config,
         "training": context_settings,
         "big_txt": BIG_TXT_SHA256,
-        "conll_train": conll_train_sha,
-        "sentences": len(lm_sentences) + len(conll_train),
+        "conll_train": texts.conll_train_sha,
+        "sentences": len(texts.lm_sentences) + len(texts.conll_train),
         "wordnet": None if args.no_wordnet else WORDNET_SHA256,
-        "wordnet_texts": len(wordnet),
+        "wordnet_texts": len(texts.wordnet),
     }
-    context_result = cached(work_dir, "context_lm", context_key, build_context, reused)
+    return context_config, cached(work_dir, "context_lm", context_key, build_context, reused)
+
+
+def build_speller(args, dictionary, edit_table, char_config, char_result, context_config, context_result, texts):
+    """The Speller with both language models, the extended lexicon, its sounds and the edit table loaded;
+    returns it with its config and the lexicon's and sounds' summaries."""
+    beta, alpha, cost, _ = edit_table
     vocab = WordVocab(context_result["vocab"])
-    context_summary = json.loads(context_result["summary"])
     vocab_bytes = "\n".join(vocab.words).encode("utf-8")
+    corpus_counts = Counter(form for forms in sentence_forms(texts.text) for form in forms)
     lexicon_words, lexicon_counts, lexicon_summary = extend_lexicon(
-        words, counts, Counter(form for forms in sentence_forms(context_text) for form in forms), args.corpus_min_count
+        dictionary.words, dictionary.counts, corpus_counts, args.corpus_min_count
     )
     lexicon = "\n".join(lexicon_words).encode("utf-8")
     sounds, sound_summary = sound_table(lexicon_words, pronunciations())
-
     config = SpellerConfig(
         char_embed_dim=char_config.embed_dim,
         char_hidden_size=char_config.hidden_size,
@@ -298,19 +284,30 @@ def main(argv: list[str] | None = None) -> dict:
         model.edit_alpha.copy_(torch.from_numpy(alpha))
         model.edit_cost.copy_(torch.from_numpy(cost))
     model.eval()
-    perplexity = char_perplexity(model.char_lm, heldout_words)
-    print(f"char LM: held-out per-symbol perplexity {perplexity:.3f}", flush=True)
+    return model, config, {"words": len(lexicon_words), **lexicon_summary}, sound_summary
 
-    # 5-6. Ranker weights with and without context, the screen and each mode's margin on the dev set.
+
+@dataclasses.dataclass
+class RankerFit:
+    fitted: dict
+    weights: dict
+    ranker_pairs: list
+    groups: Groups
+    word_pairs: list
+
+
+def fit_ranker(args: argparse.Namespace, model: Speller, dictionary: Dictionary) -> RankerFit:
+    """Ranker weights with and without context, the screen and each mode's margin on the dev set, set in model."""
     speller = SpellingCorrector(model)
     limit = 150 if args.dry_run else None
     ranker_pairs = ranker_sentences(
         speller, args.data, args.seed + 3, args.real_word_share, args.homophone_share, limit
     )
-    word_pairs = make_typo_pairs(train_words, counts[train_ids], args.word_pairs, args.seed + 1, args.typo_alpha)
+    word_pairs = make_typo_pairs(
+        dictionary.train_words, dictionary.counts[dictionary.train_ids], args.word_pairs, args.seed + 1, args.typo_alpha
+    )
     groups = Groups.concat([candidate_groups(speller, ranker_pairs, context=True), word_groups(speller, word_pairs)])
-    dev_path, test_path = set_path("dev"), set_path("test")
-    dev_set = speller_eval.read_sentence_pairs(dev_path)[: 60 if args.dry_run else None]
+    dev_set = speller_eval.read_sentence_pairs(set_path("dev"))[: 60 if args.dry_run else None]
     fitted = {
         MODES[0]: fit_reading_mode(
             speller, groups, ranker_pairs, dev_set, args.l2, args.false_alarm_budget, args.screen_recall
@@ -328,18 +325,14 @@ def main(argv: list[str] | None = None) -> dict:
         model.ranker_weight.copy_(torch.from_numpy(stacked))
         model.real_word_margin.copy_(torch.tensor([fitted[mode].margin for mode in MODES]))
         model.real_word_screen.copy_(torch.tensor([fitted[mode].screen for mode in MODES]))
-    speller = SpellingCorrector(model)
+    return RankerFit(fitted, weights, ranker_pairs, groups, word_pairs)
 
-    # 7. Metrics.
-    metrics = {
-        "char_lm_perplexity": round(perplexity, 4),
-        "char_lm_heldout_words": len(heldout_words),
-        "context_perplexity_left": context_summary["heldout_perplexity"]["left"],
-        "context_perplexity_right": context_summary["heldout_perplexity"]["right"],
-    }
-    sentence_sets = {}
-    for name, path in (("dev", dev_path), ("test", test_path)):
-        pairs = speller_eval.read_sentence_pairs(path)[: 60 if args.dry_run else None]
+
+def sentence_metrics(args: argparse.Namespace, speller: SpellingCorrector) -> tuple[dict, dict]:
+    """The dev and test sentence sets, with and without context: (metrics, each set's full result)."""
+    metrics, sentence_sets = {}, {}
+    for name in ("dev", "test"):
+        pairs = speller_eval.read_sentence_pairs(set_path(name))[: 60 if args.dry_run else None]
         for mode in MODES:
             result = speller_eval.evaluate_sentences(speller, pairs, context=mode == "context")
             sentence_sets[f"{name}_{mode}"] = result
@@ -349,8 +342,13 @@ def main(argv: list[str] | None = None) -> dict:
                 f"{name}_false_alarm_rate{suffix}": result["false_alarm_rate"],
             }
             print(f"{name} ({mode}): {result}", flush=True)
-    word_dev = speller_eval.evaluate_pairs(speller, dev_pairs(words, counts, args))
-    metrics |= {"word_dev_top1": word_dev["accuracy"], "word_dev_top3": word_dev["top3"], "word_dev_n": word_dev["n"]}
+    return metrics, sentence_sets
+
+
+def word_metrics(args: argparse.Namespace, speller: SpellingCorrector, dictionary: Dictionary) -> tuple[dict, dict]:
+    """Single words: held-out synthetic typos, the Wikipedia list and Norvig's sets: (metrics, Norvig's results)."""
+    word_dev = speller_eval.evaluate_pairs(speller, dev_pairs(dictionary.words, dictionary.counts, args))
+    metrics = {"word_dev_top1": word_dev["accuracy"], "word_dev_top3": word_dev["top3"], "word_dev_n": word_dev["n"]}
     if not args.no_wikipedia:
         for split in ("dev", "test"):
             pairs = speller_eval.wikipedia_pairs(split, args.data)
@@ -363,35 +361,114 @@ def main(argv: list[str] | None = None) -> dict:
             result = speller_eval.main_json(path, speller)
             norvig[path.stem] = {k: result[k] for k in ("accuracy", "top3", "n", "data_sha256")}
             metrics |= {f"{path.stem}_top1": result["accuracy"], f"{path.stem}_top3": result["top3"]}
+    return metrics, norvig
+
+
+METRIC_NOTES = {
+    "dev": "data/speller/dev.tsv: held-out big.txt sentences, one error each; every setting was chosen here",
+    "test": "data/speller/test.tsv: other held-out sentences, other halves of the error lists; reported only",
+    "no_context": "the same candidates, edit model and frequency, with weights and margin fitted without the "
+    "context model: the ablation",
+    "word_dev": "synthetic typos of word types held out from the char LM, one word at a time",
+    "wikipedia_dev": "real misspellings one word at a time; the half used to choose settings",
+    "wikipedia_test": "real misspellings one word at a time; the other half, reported only",
+    "spell-testset": "Norvig's test sets, computed after training, reported only, never tuned on",
+}
+
+
+def data_sources(args, dictionary: Dictionary, lexicon: dict, sound_summary: dict, texts: ContextText, norvig):
+    return {
+        "dictionary": dictionary.source,
+        "lexicon": lexicon,
+        "pronunciations": {
+            "package": CMUDICT_SPEC,
+            "wheel_sha256": CMUDICT_SHA256,
+            "licence": CMUDICT_LICENCE,
+            **sound_summary,
+        },  # fmt: skip
+        "big_txt_sha256": BIG_TXT_SHA256,
+        "conll2003_train_sha256": texts.conll_train_sha,
+        "wordnet": None
+        if args.no_wordnet
+        else {
+            "package": WORDNET_SPEC,
+            "sdist_sha256": WORDNET_SHA256,
+            "licence": WORDNET_LICENCE,
+            "texts": len(texts.wordnet),
+        },  # fmt: skip
+        "glove": glove_release(),
+        "dev_sentences_sha256": sha256_file(set_path("dev")),
+        "test_sentences_sha256": sha256_file(set_path("test")),
+        "word_dev_pairs_sha256": hashlib.sha256(
+            "\n".join(f"{t}\t{w}" for t, w in dev_pairs(dictionary.words, dictionary.counts, args)).encode()
+        ).hexdigest(),
+        "norvig": norvig,
+        "wikipedia_sdist_sha256": None if args.no_wikipedia else speller_eval.WIKIPEDIA_SHA256,
+    }
+
+
+def ranker_summary(ranker: RankerFit, false_alarm_budget: float) -> dict:
+    fitted = ranker.fitted
+    return {
+        "ranker_weights": ranker.weights,
+        "real_word_margins": {mode: round(fit.margin, 4) for mode, fit in fitted.items()},
+        "real_word_screens": {m: round(f.screen, 4) if math.isfinite(f.screen) else None for m, f in fitted.items()},
+        "margin_choice": {"false_alarm_budget": false_alarm_budget, **{m: f.summary for m, f in fitted.items()}},
+        "ranker_data": {
+            "sentences": len(ranker.ranker_pairs),
+            "checked_words": int(len(ranker.groups.targets)),
+            "real_word_checks": int(ranker.groups.real_word.sum()),
+            "unknown_word_checks": int((~ranker.groups.real_word).sum()),
+            "single_word_typos": len(ranker.word_pairs),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    start(args)
+    out_dir = runs.output_dir(args, "speller")
+    work_dir = Path(tempfile.mkdtemp(prefix="speller-work-")) if args.dry_run else args.work_dir
+    started = time.time()
+    reused: list[str] = []
+
+    # 1-4. Dictionary, edit model, letter-level model, context model.
+    dictionary = load_words(args)
+    edit_pairs, edit_table = fit_edit_model(args, dictionary)
+    char_config, char_result = fit_char_lm(args, dictionary, work_dir, reused)
+    texts = load_context_text(args)
+    context_config, context_result = fit_context_lm(args, texts, work_dir, reused)
+    context_summary = json.loads(context_result["summary"])
+    model, config, lexicon, sound_summary = build_speller(
+        args, dictionary, edit_table, char_config, char_result, context_config, context_result, texts
+    )
+    perplexity = char_perplexity(model.char_lm, dictionary.heldout_words)
+    print(f"char LM: held-out per-symbol perplexity {perplexity:.3f}", flush=True)
+
+    # 5-6. Ranker weights, screens and margins.
+    ranker = fit_ranker(args, model, dictionary)
+    speller = SpellingCorrector(model)
+
+    # 7. Metrics.
+    metrics = {
+        "char_lm_perplexity": round(perplexity, 4),
+        "char_lm_heldout_words": len(dictionary.heldout_ids),
+        "context_perplexity_left": context_summary["heldout_perplexity"]["left"],
+        "context_perplexity_right": context_summary["heldout_perplexity"]["right"],
+    }
+    sentence_scores, sentence_sets = sentence_metrics(args, speller)
+    word_scores, norvig = word_metrics(args, speller, dictionary)
+    metrics |= sentence_scores | word_scores
     print(json.dumps(metrics), flush=True)
 
     manifest = {
         "metrics": metrics,
-        "metric_notes": {
-            "dev": "data/speller/dev.tsv: held-out big.txt sentences, one error each; every setting was chosen here",
-            "test": "data/speller/test.tsv: other held-out sentences, other halves of the error lists; reported only",
-            "no_context": "the same candidates, edit model and frequency, with weights and margin fitted without the "
-            "context model: the ablation",
-            "word_dev": "synthetic typos of word types held out from the char LM, one word at a time",
-            "wikipedia_dev": "real misspellings one word at a time; the half used to choose settings",
-            "wikipedia_test": "real misspellings one word at a time; the other half, reported only",
-            "spell-testset": "Norvig's test sets, computed after training, reported only, never tuned on",
-        },
+        "metric_notes": METRIC_NOTES,
         "sentence_sets": sentence_sets,
         "score": "posterior probability of the candidate among those considered for the word",
         "parameters": count_parameters(model),
-        "ranker_weights": weights,
-        "real_word_margins": {mode: round(fit.margin, 4) for mode, fit in fitted.items()},
-        "real_word_screens": {m: round(f.screen, 4) if math.isfinite(f.screen) else None for m, f in fitted.items()},
-        "margin_choice": {"false_alarm_budget": args.false_alarm_budget, **{m: f.summary for m, f in fitted.items()}},
-        "ranker_data": {
-            "sentences": len(ranker_pairs),
-            "checked_words": int(len(groups.targets)),
-            "real_word_checks": int(groups.real_word.sum()),
-            "unknown_word_checks": int((~groups.real_word).sum()),
-            "single_word_typos": len(word_pairs),
-        },
-        "edit_table": edit_summary,
+        **ranker_summary(ranker, args.false_alarm_budget),
+        "edit_table": edit_table[3],
         "char_lm_history": char_result["history"],
         "context_model": {k: v for k, v in context_summary.items()},
         "training": {
@@ -399,34 +476,7 @@ def main(argv: list[str] | None = None) -> dict:
             "typo_mix": dataclasses.asdict(TypoMix()),
             "edit_pairs_made": len(edit_pairs),
         },
-        "data": {
-            "dictionary": dictionary,
-            "lexicon": {"words": len(lexicon_words), **lexicon_summary},
-            "pronunciations": {
-                "package": CMUDICT_SPEC,
-                "wheel_sha256": CMUDICT_SHA256,
-                "licence": CMUDICT_LICENCE,
-                **sound_summary,
-            },  # fmt: skip
-            "big_txt_sha256": BIG_TXT_SHA256,
-            "conll2003_train_sha256": conll_train_sha,
-            "wordnet": None
-            if args.no_wordnet
-            else {
-                "package": WORDNET_SPEC,
-                "sdist_sha256": WORDNET_SHA256,
-                "licence": WORDNET_LICENCE,
-                "texts": len(wordnet),
-            },  # fmt: skip
-            "glove": glove_release(),
-            "dev_sentences_sha256": sha256_file(dev_path),
-            "test_sentences_sha256": sha256_file(test_path),
-            "word_dev_pairs_sha256": hashlib.sha256(
-                "\n".join(f"{t}\t{w}" for t, w in dev_pairs(words, counts, args)).encode()
-            ).hexdigest(),
-            "norvig": norvig,
-            "wikipedia_sdist_sha256": None if args.no_wikipedia else speller_eval.WIKIPEDIA_SHA256,
-        },
+        "data": data_sources(args, dictionary, lexicon, sound_summary, texts, norvig),
         **runs.provenance("train_speller", argv, EVALUATE_COMMAND, time.time() - started),
         "stages_reused_from_work_dir": reused,
     }

@@ -29,7 +29,7 @@ yaml = pytest.importorskip("yaml", reason="PyYAML is in requirements-dev.txt: pi
 REPO_ROOT = PROJECT_ROOT
 K8S = REPO_ROOT / "deploy" / "k8s"
 HEALTH = "/_stcore/health"
-# benchmarks/hosting.py: 674 MB at the peak while loading every model (README, Benchmarks).
+# The resident peak while loading every model, as benchmarks/hosting.py measured it (README, Benchmarks).
 MEASURED_PEAK_MB = 683
 
 

@@ -24,7 +24,7 @@ from models.speller.corrector import candidates, find_checks
 from models.speller.model import FEATURE_PARTS, Speller, SpellerConfig
 from models.speller.reading import rnn_context
 from runtime import PROJECT_ROOT
-from training.speller_eval import evaluate_sentences, read_sentence_pairs
+from training.speller.evaluation import evaluate_sentences, read_sentence_pairs
 
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "speller_context_sample.tsv"
 
@@ -334,8 +334,9 @@ def test_weights_are_small_and_round_trip_through_the_manifest(speller_and_manif
 
 
 def test_committed_weights_reproduce_their_word_dev_accuracy(speller_and_manifest):
-    from training.speller_eval import evaluate_pairs
-    from training.train_speller import dev_pairs, load_dictionary, parse_args
+    from training.speller.dictionary import dev_pairs, load_dictionary
+    from training.speller.evaluation import evaluate_pairs
+    from training.train_speller import parse_args
 
     speller, manifest = speller_and_manifest
     training = manifest["training"]
@@ -351,7 +352,7 @@ def test_committed_weights_reproduce_their_word_dev_accuracy(speller_and_manifes
 
 def test_committed_sets_are_the_ones_measured(speller_and_manifest):
     from sources.hashes import sha256_file
-    from training.speller_sentences import set_path
+    from training.speller.sentences import set_path
 
     _, manifest = speller_and_manifest
     assert sha256_file(set_path("dev")) == manifest["data"]["dev_sentences_sha256"]

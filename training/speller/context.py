@@ -1,6 +1,6 @@
 """Train the speller's context model: a word LSTM language model in each direction (models/speller/context.py).
 
-Text: the "lm" split of big.txt and the text of CoNLL-2003 train (training/speller_corpus.py), cut into
+Text: the "lm" split of big.txt and the text of CoNLL-2003 train (training/speller/corpus.py), cut into
 sentences and read as text.lm_form tokens. Vocabulary: every form seen at least `min_count` times.
 Word vectors: GloVe 6B 50d, tied between input and output. Loss: sampled softmax (Jean et al., 2015)
 with negatives drawn from the unigram distribution to the power 0.75, which makes an epoch about
@@ -148,14 +148,7 @@ def train_context_model(
     heldout = [vocab.encode(forms) for forms in sentence_forms(heldout_sentences)]
     model = ContextLM(config)
     glove_hits = glove_init(model, vocab, *glove) if glove else 0
-    counts = unigram_counts(vocab, encoded)
-    with torch.no_grad():  # start each direction at the unigram distribution
-        unigram = torch.from_numpy(np.log(np.maximum(counts, 0.5) / counts.sum())).float()
-        model.forward_bias.copy_(unigram)
-        model.backward_bias.copy_(unigram)
-    noise = torch.from_numpy(counts**0.75)
-    noise /= noise.sum()
-    log_expected = torch.log(settings.samples * noise.clamp_min(1e-12)).float()  # (V,)
+    noise, log_expected = start_at_unigrams(model, unigram_counts(vocab, encoded), settings.samples)
     generator = torch.Generator().manual_seed(settings.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr)
     lengths = np.array([len(ids) for ids in encoded])
@@ -200,16 +193,38 @@ def train_context_model(
     bar.close()
     model.load_state_dict(best_state)
     model.eval()
+    return model, vocab, context_summary(vocab, glove_hits, train_forms, form_counts, len(heldout), history)
+
+
+def start_at_unigrams(model: ContextLM, counts: np.ndarray, samples: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Start each direction's output bias at the unigram distribution; return the sampled softmax's noise
+    distribution (counts ** 0.75) and the log of each word's expected count among `samples` draws."""
+    with torch.no_grad():
+        unigram = torch.from_numpy(np.log(np.maximum(counts, 0.5) / counts.sum())).float()
+        model.forward_bias.copy_(unigram)
+        model.backward_bias.copy_(unigram)
+    noise = torch.from_numpy(counts**0.75)
+    noise /= noise.sum()
+    return noise, torch.log(samples * noise.clamp_min(1e-12)).float()  # (V,), (V,)
+
+
+def context_summary(
+    vocab: WordVocab,
+    glove_hits: int,
+    train_forms: list[list[str]],
+    form_counts: Counter,
+    heldout_sentences: int,
+    history: list[dict],
+) -> dict:
     best_epoch = min(history, key=lambda h: math.sqrt(h["left"] * h["right"]))
-    summary = {
+    return {
         "vocab_size": len(vocab),
         "glove_words_in_vocab": glove_hits,
         "train_sentences": len(train_forms),
         "train_tokens": int(sum(len(forms) for forms in train_forms)),
         "train_tokens_unknown": int(sum(c for f, c in form_counts.items() if f not in vocab.ids)),
-        "heldout_sentences": len(heldout),
+        "heldout_sentences": heldout_sentences,
         "heldout_perplexity": {k: best_epoch[k] for k in ("left", "right")},
         "best_epoch": best_epoch["epoch"],
         "history": history,
     }
-    return model, vocab, summary

@@ -1,6 +1,6 @@
 """Fit the ranker's weights, and choose the margin a real word must lose by before it is flagged.
 
-Weights: for every word the corrector checks in the ranker's training sentences (speller_sentences.
+Weights: for every word the corrector checks in the ranker's training sentences (training/speller/sentences.py,
 typo_sentences), the softmax over its candidates of the linear score, fitted by likelihood of the word
 that was meant: a misspelling's correction, a real-word error's correction, or, for the many words
 typed right, the word itself. One set of weights per mode: with the context model's scores, and without
@@ -26,8 +26,8 @@ from models.speller.decisions import real_word_scores, score_checks
 from models.speller.model import CONTEXT_FEATURES, KINDS, MODES
 from models.speller.reading import ContextScorer, neighbour_context, rnn_context
 from models.speller.text import Token
-from training.speller_corpus import big_txt_sentences, conll_sentences
-from training.speller_sentences import aligned_words, typo_sentences
+from training.speller.corpus import big_txt_sentences, conll_sentences
+from training.speller.sentences import aligned_words, typo_sentences
 
 
 @dataclass

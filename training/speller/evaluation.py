@@ -1,8 +1,9 @@
-"""Evaluate the committed spelling corrector; prints JSON on stdout.
+"""Scoring of the spelling corrector, for `python -m training.evaluate speller` and train_speller:
 
-    python -m training.speller_eval                          # Norvig's two test sets, word by word
-    python -m training.speller_eval FILE [FILE ...]          # any pairs files
-    python -m training.speller_eval --wikipedia              # the Wikipedia list of common misspellings
+    python -m training.evaluate speller                          # Norvig's two test sets, word by word
+    python -m training.evaluate speller --pairs FILE [FILE ...]  # any pairs files
+    python -m training.evaluate speller --wikipedia              # and the Wikipedia list of common misspellings
+    python -m training.evaluate speller --sentences FILE         # whole sentences
 
 Words on their own (`evaluate_pairs`):
 
@@ -20,12 +21,9 @@ a half only reported ("test"), leaving out pairs that also occur in Norvig's set
 
 from __future__ import annotations
 
-import argparse
 import ast
 import hashlib
-import json
 import re
-import sys
 import tarfile
 import time
 from collections.abc import Callable, Sequence
@@ -206,31 +204,14 @@ def wikipedia_pairs(split: str | None = None, data: str | Path | None = None) ->
     return [pair for pair in pairs if split is None or half_of(pair[1]) == split]
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("pairs", nargs="*", type=Path, help="pairs files (default: Norvig's two test sets)")
-    parser.add_argument(
-        "--data", default=None, help="data folder holding spelling/ (default: $CNNRNN_DATA or ../shared/data)"
-    )
-    parser.add_argument(
-        "--wikipedia", action="store_true", help="also evaluate both halves of the Wikipedia list (default: off)"
-    )
-    args = parser.parse_args(argv)
-    from models.checkpoint import WeightsError
+def pairs_report(files: Sequence[Path], data: str | Path | None = None, wikipedia: bool = False) -> dict:
+    """The committed corrector on each pairs file (default: Norvig's two test sets) and, with `wikipedia`,
+    both halves of the Wikipedia list, beside the metrics its manifest records."""
     from models.speller import load_speller
 
-    try:
-        speller, manifest = load_speller()
-        files = args.pairs or norvig_paths(args.data)
-        results = {path.name: main_json(path, speller) for path in files}
-        if args.wikipedia:
-            for split in ("dev", "test"):
-                results[f"wikipedia_{split}"] = evaluate_pairs(speller, wikipedia_pairs(split, args.data))
-    except (WeightsError, ValueError, OSError) as exc:
-        print(json.dumps({"error": str(exc)}))
-        sys.exit(1)
-    print(json.dumps({"task": "speller", "results": results, "manifest_metrics": manifest.get("metrics", {})}))
-
-
-if __name__ == "__main__":
-    main()
+    speller, manifest = load_speller()
+    results = {path.name: main_json(path, speller) for path in files or norvig_paths(data)}
+    if wikipedia:
+        for split in ("dev", "test"):
+            results[f"wikipedia_{split}"] = evaluate_pairs(speller, wikipedia_pairs(split, data))
+    return {"task": "speller", "results": results, "manifest_metrics": manifest.get("metrics", {})}

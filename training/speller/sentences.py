@@ -1,17 +1,17 @@
 """Sentences with spelling errors in them: the dev and test sets, and the ranker's training data.
 
 Dev and test (`wrong sentence<TAB>right sentence`, one error a sentence, tokens separated by single
-spaces) are held-out sentences of big.txt ("dev" and "test" splits, training/speller_corpus.py) with
+spaces) are held-out sentences of big.txt ("dev" and "test" splits, training/speller/corpus.py) with
 one word replaced by
 - a real misspelling from Wikipedia's list of common misspellings, the half that chooses settings for
-  dev and the other half for test (training/speller_eval.wikipedia_pairs), or
+  dev and the other half for test (training/speller/evaluation.wikipedia_pairs), or
 - a real-word confusion (for/four, form/from, than/then, ...) from REAL_WORD_CONFUSIONS, whose groups
   are split in two halves the same way: dev's confusions are never test's.
 Only words the corrector may change are replaced: lower-case words, and a sentence's first word.
-`python -m training.speller_sentences` writes them to data/speller/{dev,test}.tsv.
+`python -m training.speller.sentences` writes them to data/speller/{dev,test}.tsv.
 
 The ranker's training data comes from the "ranker" split of big.txt and CoNLL-2003 valid instead, with
-synthetic typos (training/typos.py), some of which are forced to land on a real word. It sees neither
+synthetic typos (training/speller/typos.py), some of which are forced to land on a real word. It sees neither
 Wikipedia's list nor REAL_WORD_CONFUSIONS.
 """
 
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import runtime
 from models.speller.text import apply_case, casing, tokenize
-from training.speller_corpus import big_txt_sentences
-from training.speller_eval import half_of, wikipedia_pairs
-from training.typos import TypoMix, make_typo
+from training.speller.corpus import big_txt_sentences
+from training.speller.evaluation import half_of, wikipedia_pairs
+from training.speller.typos import TypoMix, make_typo
 
 # Groups of real words people write for one another: homophones, near-homophones and common slips.
 REAL_WORD_CONFUSIONS = (
