@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import streamlit as st
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ui.resources import Gallery
 
 MAX_CHARS = 20_000
 CANVAS_SIZE = 280  # px, square: the drawing canvas on every page that has one
@@ -60,6 +66,38 @@ class DigitSource:
         st.session_state[f"{self.prefix}_canvas_version"] += 1
         st.session_state.pop(f"{self.prefix}_drawing", None)
         self.use_canvas()
+
+    def gallery_picker(self, gallery: Gallery | None, sheet: bytes | None, caption: str, default: int | None = None):
+        """The gallery's numbered sheet and a pill per digit, kept in the URL as `?{prefix}_gallery=N`
+        (N counted from 0, shown from 1); a warning instead when the gallery file is missing."""
+        if gallery is None or sheet is None:
+            st.warning("weights/mnist_gallery.npz is missing: run `python -m sources.mnist --gallery`.")
+            return
+        st.image(sheet, width="stretch", caption=caption)
+        st.pills(
+            "Gallery digit",
+            options=list(range(len(gallery.images))),
+            default=default,
+            format_func=lambda i: str(i + 1),  # also its value in a link: ?digits_gallery=4
+            key=f"{self.prefix}_gallery",
+            on_change=self.use_gallery,
+            width="stretch",
+            wrap=True,
+            bind="query-params",
+        )
+
+    def chosen(self, gallery: Gallery | None, keep_drawing: bool = False) -> tuple[np.ndarray | None, int | None]:
+        """(image, gallery index or None): the picked gallery digit when the gallery was touched last, the
+        canvas's drawing (H, W, 4) RGBA when the canvas was, else None. With keep_drawing the drawing also
+        stands in when the gallery was touched last but no digit is picked (its pill clicked off)."""
+        state = st.session_state
+        from_gallery = state[f"{self.prefix}_source"] == "gallery"
+        picked = state.get(f"{self.prefix}_gallery") if from_gallery and gallery is not None else None
+        if picked is not None:
+            return gallery.images[picked], picked
+        if from_gallery and not keep_drawing:
+            return None, None
+        return state.get(f"{self.prefix}_drawing"), None
 
 
 def cut_text(text: str) -> str:

@@ -52,30 +52,10 @@ def digits_view() -> None:
         source.draw(st_canvas)
         source.clear_button()
     with pick_col:
-        if gallery is None:
-            st.warning("weights/mnist_gallery.npz is missing: run `python -m sources.mnist --gallery`.")
-        else:
-            st.image(resources.gallery_sheet_png(), width="stretch", caption="Digits from the MNIST test set")
-            st.pills(
-                "Gallery digit",
-                options=list(range(len(gallery.images))),
-                default=0,
-                format_func=lambda i: str(i + 1),
-                key="compare_gallery",
-                on_change=source.use_gallery,
-                width="stretch",
-                wrap=True,
-                bind="query-params",
-            )
+        source.gallery_picker(gallery, resources.gallery_sheet_png(), "Digits from the MNIST test set", default=0)
 
-    image, note = None, ""
-    if state.compare_source == "canvas":  # None once cleared: the prompt below asks for a new drawing
-        image = state.get("compare_drawing")
-        note = "your drawing"
-    elif gallery is not None and state.get("compare_gallery") is not None:
-        picked = state.compare_gallery
-        image = gallery.images[picked]
-        note = f"gallery digit #{picked + 1}, labelled {gallery.labels[picked]}"
+    image, picked = source.chosen(gallery)
+    note = "your drawing" if picked is None else f"gallery digit #{picked + 1}, labelled {gallery.labels[picked]}"
     try:
         result = compare_digit(cnn, rnn, image) if image is not None else None
     except EmptyDrawingError:

@@ -49,32 +49,17 @@ with draw_col:
 
 with gallery_col:
     st.subheader("…or pick a real one")
-    sheet = resources.gallery_sheet_png()
-    if gallery is None or sheet is None:
-        st.warning("weights/mnist_gallery.npz is missing: run `python -m sources.mnist --gallery`.")
-    else:
-        st.image(sheet, width="stretch", caption="Handwritten digits from the MNIST test set, never seen in training")
-        st.pills(
-            "Gallery digit",
-            options=list(range(len(gallery.images))),
-            format_func=lambda i: str(i + 1),  # also its value in a shared link: ?digits_gallery=4
-            key="digits_gallery",
-            on_change=source.use_gallery,
-            width="stretch",
-            wrap=True,
-            bind="query-params",
-        )
-
-if state.digits_source == "gallery" and gallery is not None and state.get("digits_gallery") is not None:
-    picked = state.digits_gallery
-    image = gallery.images[picked]
-    source_note = (
-        f"Gallery digit #{picked + 1}: MNIST test image {gallery.test_indices[picked]}, labelled "
-        f"**{gallery.labels[picked]}**. Draw on the canvas to switch back."
+    source.gallery_picker(
+        gallery, resources.gallery_sheet_png(), "Handwritten digits from the MNIST test set, never seen in training"
     )
-else:
-    image = state.get("digits_drawing")
-    source_note = None
+
+image, picked = source.chosen(gallery, keep_drawing=True)
+source_note = (
+    None
+    if picked is None
+    else f"Gallery digit #{picked + 1}: MNIST test image {gallery.test_indices[picked]}, labelled "
+    f"**{gallery.labels[picked]}**. Draw on the canvas to switch back."
+)
 
 try:
     result = predict(model, image) if image is not None else None
