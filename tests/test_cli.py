@@ -4,11 +4,12 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from runtime import PROJECT_ROOT
+
+ROOT = PROJECT_ROOT
 
 
 def run_json(*args):
@@ -69,6 +70,16 @@ def test_evaluate_speller_reads_a_tsv(tmp_path):
     out = run_json("training.evaluate", "speller", "--pairs", str(pairs))
     assert out["n"] == 3 and abs(out["accuracy"] - 2 / 3) < 1e-3 and out["top3"] >= out["accuracy"]
     assert out["words_per_s"] > 0
+
+
+def test_evaluate_speller_scores_each_pairs_file_beside_the_manifest(tmp_path):
+    easy, hard = tmp_path / "easy.tsv", tmp_path / "hard.tsv"
+    easy.write_text("recieve\treceive\nbeleive\tbelieve\n")
+    hard.write_text("xqzvbn\tapple\n")
+    out = run_json("training.evaluate", "speller", "--pairs", str(easy), str(hard))
+    assert out["results"]["easy.tsv"]["accuracy"] == 1.0 and out["results"]["hard.tsv"]["accuracy"] == 0.0
+    recorded = json.loads((ROOT / "weights" / "speller.json").read_text())["metrics"]
+    assert out["manifest_metrics"] == recorded
 
 
 def test_evaluate_ner_reads_an_iob2_file(tmp_path):
