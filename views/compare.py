@@ -1,18 +1,17 @@
 """CNN vs RNN on the same input: a digit through a CNN and a row-by-row LSTM, a sentence through
 a convolutional tagger and the BiLSTM-CRF."""
 
-import pandas as pd
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from figures import compare as fig
-from figures import digits as digit_fig
 from figures import measured
 from figures import text as text_fig
 from models.checkpoint import WeightsError
 from models.compare import compare_digit, compare_text
 from models.digits import EmptyDrawingError
 from ui import charts, layout, resources, url_state
+from ui import compare as sections
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
 from ui.inputs import CANVAS_SIZE, DigitSource, cut_text
 
@@ -27,10 +26,6 @@ st.caption(
     "live or measured by a script on held-out data."
 )
 digits_tab, text_tab = st.tabs([DIGITS_TAB, TEXT_TAB], key="compare_tab", on_change="rerun", bind="query-params")
-
-
-def model_table(rows: list[dict]) -> None:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"compare_table_{rows[0]['model']}")
 
 
 # ================================================================ digits
@@ -71,7 +66,7 @@ def digits_view() -> None:
     )
     height, width = result.steps.final.shape
     st.caption(f"Input: {note}, after the same preprocessing to {height}×{width} for both.")
-    model_table(
+    sections.model_table(
         fig.models_table(
             [
                 (fig.cnn_description(cnn.config), cnn_manifest, result.cnn_ms),
@@ -84,59 +79,14 @@ def digits_view() -> None:
     st.caption(fig.digit_models_caption({"cnn": cnn_manifest, "rnn": rnn_manifest}, result.timing_runs))
 
     st.subheader("How the RNN decides, row by row")
-    settled = result.rnn.settled_row()
-    total_rows = len(result.rnn.step_probs)
-
-    @st.fragment
-    def reading_section() -> None:
-        rows = st.slider(
-            "Rows read",
-            1,
-            total_rows,
-            total_rows if settled is None else min(total_rows, settled),
-            key="compare_rows",
-            help="Drag to replay the RNN's reading: it sees the rows above the line, nothing below.",
-        )
-        image_col, lines_col = st.columns([1, 2])
-        charts.show(fig.rows_read_image(result.steps.final, rows), "compare_rows_image", container=image_col)
-        charts.show(fig.step_probability_lines(result.rnn.step_probs, rows), "compare_lines", container=lines_col)
-        st.caption(fig.rows_read_caption(result.rnn.step_probs, rows, settled))
-        charts.show(
-            fig.row_hidden_heatmap(result.rnn.hidden, rows), "compare_hidden", fig.row_memory_caption(result.rnn.hidden)
-        )
-
-    reading_section()
+    sections.reading_section(result.steps.final, result.rnn)
     st.markdown("**What to notice.** " + fig.reading_note(cnn.config, rnn.config))
 
     st.subheader("What the CNN sees: feature maps")
-
-    @st.fragment
-    def maps_section() -> None:
-        maps = result.cnn.feature_maps
-        layer = st.segmented_control("Layer", list(maps), default="conv1", key="compare_layer", required=True)
-        charts.show(
-            digit_fig.feature_map_grid(maps[layer], layer),
-            "compare_maps",
-            digit_fig.feature_map_caption(maps[layer], layer),
-        )
-
-    maps_section()
+    sections.maps_section(result.cnn.feature_maps)
 
     st.subheader("What each one relies on: blank a patch, watch the answer")
-
-    @st.fragment
-    def occlusion_section() -> None:
-        patch = st.segmented_control(
-            "Patch size (pixels)", [4, 6, 8], default=6, key="compare_patch", required=True,
-            help="Each square of this size is blanked in turn, everywhere on the digit, and both networks read again.",
-        )  # fmt: skip
-        cnn_map, rnn_map = resources.digit_occlusions(result.steps.final, patch, resources.weights_key())
-        maps = {"CNN": cnn_map, "RNN": rnn_map}
-        charts.show(
-            fig.occlusion_maps(maps, result.steps.final), "compare_digit_occlusion", fig.occlusion_caption(maps)
-        )
-
-    occlusion_section()
+    sections.occlusion_section(result.steps.final)
     st.markdown("**What to notice.** " + fig.occlusion_note())
 
     st.subheader("Robustness: shift, rotate, hide rows")
@@ -144,23 +94,7 @@ def digits_view() -> None:
     if robustness is None:
         st.warning("weights/robustness.json is missing: run `python -m training.robustness`.")
         return
-    manifests = {"cnn": cnn_manifest, "rnn": rnn_manifest}
-
-    @st.fragment
-    def robustness_section() -> None:
-        curves = list(robustness["models"]["cnn"]["curves"])
-        curve = st.segmented_control(
-            "Perturbation", curves, default=curves[0], format_func=measured.curve_label, key="compare_curve",
-            required=True,
-        )  # fmt: skip
-        charts.show(
-            measured.robustness_figure(robustness, curve),
-            "compare_robustness",
-            measured.robustness_caption(robustness, curve) + f" Command: `{robustness['command']}`.",
-        )
-        st.markdown("**What to notice.** " + measured.robustness_note(robustness, curve, manifests))
-
-    robustness_section()
+    sections.robustness_section(robustness, {"cnn": cnn_manifest, "rnn": rnn_manifest})
 
 
 # ================================================================ text
@@ -218,7 +152,7 @@ def text_view() -> None:
     st.markdown("**What to notice.** " + fig.tagger_reach_note(radius))
 
     st.subheader("Size, accuracy and speed")
-    model_table(
+    sections.model_table(
         fig.models_table(
             [
                 (fig.tagger_description(cnn.config), cnn_manifest, result.cnn_ms),
@@ -234,19 +168,7 @@ def text_view() -> None:
         st.warning("weights/ner_speed.json is missing: run `python -m benchmarks.ner_speed`.")
         return
 
-    @st.fragment
-    def speed_section() -> None:
-        threads = st.segmented_control(
-            "CPU threads", [1, 2], default=1, key="compare_threads", required=True,
-            help="Convolution positions are independent, so more cores can share them; an RNN goes step by step.",
-        )  # fmt: skip
-        charts.show(
-            measured.speed_figure(speed, threads, "encoder"),
-            "compare_speed",
-            measured.speed_caption(speed, threads, "encoder") + f" Command: `{speed['command']}`.",
-        )
-
-    speed_section()
+    sections.speed_section(speed)
     st.markdown("**What to notice.** " + measured.speed_note(speed))
 
 
