@@ -27,6 +27,7 @@ REBUILD_COMMANDS = {
     "bilstm": "python -m training.train_ner",
     "rnn": "python -m training.train_rnn",
     "cnn_tagger": "python -m training.train_ner --encoder cnn",
+    "pen": "python -m training.train_pen",
 }
 
 

@@ -1,0 +1,104 @@
+"""A GRU that reads a drawing as the pen moved: one pen move (dx, dy, pen_up) per time step.
+
+Where the CNN sees the finished picture at once, this model sees the path point by point
+and must carry what it has seen so far in its hidden state; it has a guess after every
+point, as Quick, Draw! guesses while you draw. The moves come from
+`sources.pen.drawing_to_moves`, the conversion training and the app share.
+
+Nothing is stored on the module during a forward pass, so one cached model can serve
+many sessions at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from models import checkpoint
+
+WEIGHTS_NAME = "pen"
+
+
+@dataclass(frozen=True)
+class PenRNNConfig:
+    move_size: int = 3  # (dx, dy, pen_up) per point
+    move_scale: float = 16.0  # dx, dy are fractions of the drawing's size (about 1/16 apart): scaled to about 1
+    embed: int = 64  # the move is lifted to this width before the GRU
+    hidden: int = 128  # GRU units per layer
+    layers: int = 2
+    dropout: float = 0.1  # between the GRU layers and before the classifier
+    num_classes: int = 10
+
+
+@dataclass
+class PenRNNOutput:
+    step_logits: torch.Tensor  # (B, T, 10): the classifier read off the hidden state after each point
+    hidden_states: torch.Tensor  # (B, T, H): the top layer's hidden state after each point
+
+    def logits_at(self, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, 10): each drawing's logits after its own last point (padded batches)."""
+        return self.step_logits[torch.arange(len(lengths)), lengths - 1]
+
+    @property
+    def logits(self) -> torch.Tensor:
+        return self.step_logits[:, -1]  # (B, 10): the guess once every point has been read
+
+    @property
+    def probs(self) -> torch.Tensor:
+        return self.logits.softmax(dim=-1)  # (B, 10)
+
+    @property
+    def step_probs(self) -> torch.Tensor:
+        return self.step_logits.softmax(dim=-1)  # (B, T, 10)
+
+
+class PenRNN(nn.Module):
+    """moves (B, T, 3) -> linear + tanh (B, T, E) -> GRU (B, T, H) -> linear classifier after every point."""
+
+    def __init__(self, config: PenRNNConfig | None = None):
+        super().__init__()
+        self.config = config or PenRNNConfig()
+        c = self.config
+        self.embed = nn.Sequential(nn.Linear(c.move_size, c.embed), nn.Tanh())
+        self.gru = nn.GRU(
+            c.embed, c.hidden, num_layers=c.layers, batch_first=True, dropout=c.dropout if c.layers > 1 else 0.0
+        )
+        self.dropout = nn.Dropout(c.dropout)
+        self.classifier = nn.Linear(c.hidden, c.num_classes)
+
+    def _embed(self, moves: torch.Tensor) -> torch.Tensor:
+        scale = moves.new_tensor([self.config.move_scale, self.config.move_scale, 1.0])
+        return self.embed(moves * scale)  # (B, T, 3) -> (B, T, E)
+
+    def forward(self, moves: torch.Tensor) -> PenRNNOutput:
+        """The fused path. The GRU only looks back, so zero padding after a drawing's end leaves
+        its own outputs unchanged; read them at `logits_at(lengths)`."""
+        hidden, _ = self.gru(self._embed(moves))  # (B, T, H)
+        return PenRNNOutput(step_logits=self.classifier(self.dropout(hidden)), hidden_states=hidden)
+
+    def read_points(self, moves: torch.Tensor) -> PenRNNOutput:
+        """Feed the moves one at a time, carrying the hidden state by hand: the same numbers as
+        `forward` (a test checks it), written as the loop the page describes."""
+        embedded = self._embed(moves)  # (B, T, E)
+        state = None  # (layers, B, H)
+        hiddens = []
+        for t in range(moves.shape[1]):
+            out, state = self.gru(embedded[:, t : t + 1], state)  # out: (B, 1, H)
+            hiddens.append(out[:, 0])
+        hidden = torch.stack(hiddens, dim=1)  # (B, T, H)
+        return PenRNNOutput(step_logits=self.classifier(self.dropout(hidden)), hidden_states=hidden)
+
+
+def load_pen_model(weights_dir: Path | None = None) -> tuple[PenRNN, dict]:
+    """(model in eval mode, manifest); WeightsError names the training command when they are missing."""
+    return checkpoint.load(WEIGHTS_NAME, PenRNN, PenRNNConfig, weights_dir)
+
+
+@torch.no_grad()
+def read_moves(model: PenRNN, moves) -> torch.Tensor:
+    """(T, 3) moves -> (T, 10) class probabilities after every point."""
+    tensor = torch.as_tensor(moves, dtype=torch.float32).unsqueeze(0)  # (1, T, 3)
+    return model(tensor).step_probs[0]
