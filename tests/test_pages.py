@@ -1,5 +1,6 @@
 """Every page once under streamlit.testing.v1.AppTest, with the committed weights."""
 
+import json
 import re
 from pathlib import Path
 
@@ -142,6 +143,14 @@ def test_roosevelt_example_is_labelled_as_in_the_article(text_page):
         "text_next_letter_map",
         "text_speller_hidden",
     }
+
+
+def test_the_taggers_score_and_command_are_the_manifests(text_page):
+    at = text_page.run()
+    recorded = json.loads((runtime.weights_dir() / "bilstm.json").read_text())
+    expected = f"test F1 {recorded['metrics']['test_f1']:.2f} (`{recorded['evaluate_command']}`)."
+    assert any(str(c.value).endswith(expected) for c in at.caption)
+    assert expected.endswith("(`python -m training.evaluate ner --model bilstm`).")  # the text as it always read
 
 
 def test_text_comes_from_the_url(text_page):

@@ -12,6 +12,15 @@ from ui import charts, live, resources
 from ui.inputs import CANVAS_SIZE
 
 
+def pretrained_note() -> str:
+    """ " (99.7% on MNIST)": the pretrained CNN's test accuracy, from its manifest; empty without one."""
+    try:
+        accuracy = resources.digit_model("cnn")[1]["metrics"]["mnist_test_accuracy"]
+    except (WeightsError, KeyError):
+        return ""
+    return f" ({accuracy:.1%} on MNIST)"
+
+
 def live_charts(was_busy: bool, data) -> None:
     """The race's status, learning curves, first-layer filters, rows read and mistakes; `data` is
     ui.live.data()'s MNIST subset. Called in a fragment that polls while the run is busy."""

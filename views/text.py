@@ -188,5 +188,5 @@ speller_metrics = speller_manifest.get("metrics", {})
 st.caption("Speller: " + spell_fig.speller_metrics_note(speller_metrics))
 st.caption(
     f"Tagger: char-CNN + GloVe word vectors → BiLSTM → CRF; CoNLL-2003 test F1 "
-    f"{metrics.get('test_f1', float('nan')):.2f} (`python -m training.evaluate ner --model bilstm`)."
+    f"{metrics.get('test_f1', float('nan')):.2f} (`{manifest.get('evaluate_command', '')}`)."
 )

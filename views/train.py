@@ -116,7 +116,9 @@ live_charts(worker is not None and worker.busy)
 
 # ---------------------------------------------------------------- use what you trained
 st.header("Use what you trained")
-st.caption("Draw a digit: your freshly trained models answer beside the app's pretrained CNN (99.7% on MNIST).")
+st.caption(
+    f"Draw a digit: your freshly trained models answer beside the app's pretrained CNN{sections.pretrained_note()}."
+)
 canvas = DigitSource("train")
 canvas.setup("canvas")
 draw_col, answer_col = st.columns([1, 2])

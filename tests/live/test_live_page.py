@@ -78,6 +78,14 @@ def test_one_step_then_start_grows_the_curves(page):
     assert page.number_input(key="train_lr").disabled  # the run keeps its settings until Reset
 
 
+def test_the_pretrained_accuracy_is_the_manifests(page):
+    from models.checkpoint import read_manifest
+
+    accuracy = read_manifest("cnn")["metrics"]["mnist_test_accuracy"]
+    expected = f"the app's pretrained CNN ({accuracy:.1%} on MNIST)."
+    assert any(str(c.value).endswith(expected) for c in page.caption)
+
+
 def test_a_learning_rate_of_zero_is_explained(page):
     page.number_input(key="train_lr").set_value(0.0).run()
     assert "A learning rate of 0 never moves a weight" in texts(page.warning)
