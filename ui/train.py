@@ -13,7 +13,7 @@ from ui.inputs import CANVAS_SIZE
 
 
 def pretrained_note() -> str:
-    """ " (99.7% on MNIST)": the pretrained CNN's test accuracy, from its manifest; empty without one."""
+    """The caption's " (99.7% on MNIST)": the pretrained CNN's test accuracy, from its manifest; empty without one."""
     try:
         accuracy = resources.digit_model("cnn")[1]["metrics"]["mnist_test_accuracy"]
     except (WeightsError, KeyError):
