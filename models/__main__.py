@@ -8,6 +8,9 @@ python -m models ner "Angela Merkel visited Paris." --explain 1 [--model cnn]
 python -m models speller "networc"                            # suggestions and next-letter distributions
 python -m models speller --text "Thanks four the help."         # flags in a sentence, read in context
 python -m models speller --text "Thanks four the help." --no-context   # the same without the RNN
+
+python -m models pen --strokes drawing.json   # {"width", "height", "strokes": [[[x, y], ...], ...]}, canvas pixels
+    # the pen GRU's guess after every point beside the CNN's answer on the same strokes rendered
 """
 
 from __future__ import annotations
@@ -37,9 +40,15 @@ def main(argv: list[str] | None = None) -> None:
     speller.add_argument("--text", help="a sentence or paragraph to check, in context (- reads stdin)")
     speller.add_argument("--no-context", action="store_true", help="with --text: leave the RNN out (default: off)")
     speller.add_argument("-k", type=int, default=5, help="how many suggestions (default: 5)")
+    pen = commands.add_parser("pen", help="the pen GRU and the CNN read one drawing's strokes")
+    pen.add_argument("--strokes", required=True, help='a JSON file {"width", "height", "strokes"}, or - for stdin')
     args = parser.parse_args(argv)
 
     from models.checkpoint import WeightsError
+
+    if args.command == "pen":
+        print(json.dumps(pen_json(args.strokes)))
+        return
 
     if args.command == "speller":
         from models.speller.cli import text_json, word_json
@@ -85,6 +94,26 @@ def main(argv: list[str] | None = None) -> None:
             print(json.dumps({"entities": tagged.entities, "tokens": tokens}, ensure_ascii=False))
         else:
             print(json.dumps(tagged.entities, ensure_ascii=False))
+
+
+def pen_json(source: str) -> dict:
+    """The `pen` command's answer; on bad input or missing weights, {"error": ...} and exit status 1."""
+    from models.checkpoint import WeightsError
+    from models.digits import load_digit_model
+    from models.pen import load_pen_model, read_drawing
+    from models.preprocess import EmptyDrawingError
+    from sources.pen import PenInputError, parse_drawing
+
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        drawing = json.loads(text)
+        parse_drawing(drawing)  # bad input is named before any model loads
+        pen_model, _ = load_pen_model()
+        cnn_model, _ = load_digit_model("cnn")
+        return read_drawing(drawing, pen_model, cnn_model)
+    except (OSError, ValueError, WeightsError, PenInputError, EmptyDrawingError) as exc:
+        print(json.dumps({"error": str(exc)}))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

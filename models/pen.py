@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -102,3 +103,48 @@ def read_moves(model: PenRNN, moves) -> torch.Tensor:
     """(T, 3) moves -> (T, 10) class probabilities after every point."""
     tensor = torch.as_tensor(moves, dtype=torch.float32).unsqueeze(0)  # (1, T, 3)
     return model(tensor).step_probs[0]
+
+
+# The canvas's freehand brush on the digit page, in pixels.
+BRUSH_WIDTH = 18
+
+
+def render_strokes(strokes, width: int, height: int, brush: int = BRUSH_WIDTH) -> np.ndarray:
+    """Strokes in canvas pixels -> (height, width) uint8 white ink on black, drawn as the canvas
+    brush draws (round caps and joins), so the CNN can read the same drawing as a picture."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (int(width), int(height)), 0)
+    draw = ImageDraw.Draw(image)
+    r = brush / 2
+    for stroke in strokes:
+        points = [(float(x), float(y)) for x, y in stroke]
+        if len(points) > 1:
+            draw.line(points, fill=255, width=brush, joint="curve")
+        for px, py in points:
+            draw.ellipse((px - r, py - r, px + r, py + r), fill=255)
+    return np.asarray(image)
+
+
+def read_drawing(drawing: dict, pen_model: PenRNN, cnn_model: nn.Module) -> dict:
+    """The contract of `python -m models pen`: the pen GRU reads the moves, the CNN the rendered
+    picture through the digit page's preprocessing. Raises sources.pen.PenInputError on bad input
+    and models.preprocess.EmptyDrawingError when the picture has no ink."""
+    from models.digits import predict
+    from sources.pen import drawing_to_moves, parse_drawing
+
+    strokes = parse_drawing(drawing)
+    moves = drawing_to_moves(drawing)
+    step_probs = read_moves(pen_model, moves).numpy()  # (T, 10)
+    width = int(drawing.get("width") or max(s[:, 0].max() for s in strokes) + BRUSH_WIDTH)
+    height = int(drawing.get("height") or max(s[:, 1].max() for s in strokes) + BRUSH_WIDTH)
+    cnn_probs = predict(cnn_model, render_strokes(strokes, width, height)).analysis.probs
+    return {
+        "rnn": {
+            "prediction": int(step_probs[-1].argmax()),
+            "probabilities": [round(float(p), 6) for p in step_probs[-1]],
+            "after_each_point": [int(d) for d in step_probs.argmax(axis=1)],
+        },
+        "cnn": {"prediction": int(cnn_probs.argmax()), "probabilities": [round(float(p), 6) for p in cnn_probs]},
+        "n_points": len(moves),
+    }

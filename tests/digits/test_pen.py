@@ -159,3 +159,59 @@ def test_trained_pen_model_reaches_its_recorded_held_out_accuracy(trained, mnist
     assert accuracy >= recorded - 0.03  # 500 paths: about three standard errors below the full-set figure
     assert manifest["data"]["mnist_sha256"] == mnist.sha256
     assert manifest["command"].startswith(TRAIN_COMMAND)
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    from models.digits import load_digit_model
+
+    return load_digit_model("cnn")[0]
+
+
+def test_both_readers_answer_and_the_cnn_cannot_see_a_shuffle(cnn):
+    from models.pen import read_drawing
+
+    torch.manual_seed(0)
+    untrained = PenRNN(PenRNNConfig()).eval()
+    answer = read_drawing(SEVEN, untrained, cnn)
+    assert set(answer) == {"rnn", "cnn", "n_points"}
+    assert len(answer["rnn"]["after_each_point"]) == answer["n_points"] == len(pen.drawing_to_moves(SEVEN))
+    assert answer["rnn"]["prediction"] == answer["rnn"]["after_each_point"][-1]
+    assert sum(answer["cnn"]["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+    assert answer["cnn"]["prediction"] == 7
+    shuffled = pen.shuffle_points(pen.parse_drawing(SEVEN), np.random.default_rng(1))
+    again = read_drawing({**SEVEN, "strokes": [s.tolist() for s in shuffled]}, untrained, cnn)
+    assert again["cnn"] == answer["cnn"]  # the same picture, so the very same numbers
+    assert again["n_points"] != answer["n_points"]
+
+
+def run_cli(tmp_path, drawing):
+    import json
+    import subprocess
+    import sys
+
+    from runtime import PROJECT_ROOT
+
+    path = tmp_path / "drawing.json"
+    path.write_text(json.dumps(drawing))
+    done = subprocess.run(
+        [sys.executable, "-m", "models", "pen", "--strokes", str(path)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, json.loads(done.stdout), done.stderr
+
+
+@pytest.mark.parametrize("strokes", [[], [[[1, float("nan")]]], [[[-1, 2], [3, 4]]]])
+def test_the_cli_names_bad_input_without_a_traceback(tmp_path, strokes):
+    code, answer, stderr = run_cli(tmp_path, {"width": 280, "height": 280, "strokes": strokes})
+    assert code == 1 and set(answer) == {"error"} and "Traceback" not in stderr
+
+
+def test_the_cli_reads_a_drawing_with_both_models(tmp_path, trained):
+    code, answer, _ = run_cli(tmp_path, FOUR)
+    assert code == 0
+    assert answer["rnn"]["prediction"] == 4 and answer["cnn"]["prediction"] == 4
+    assert len(answer["rnn"]["after_each_point"]) == answer["n_points"]
