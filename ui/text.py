@@ -10,10 +10,9 @@ from figures import speller as spell_fig
 from models.speller import expectations, next_letter_distributions
 from ui import charts
 
-state = st.session_state
-
 
 def watch_word() -> None:
+    state = st.session_state
     if state.get("text_flagged_pick"):
         state.text_watch = state.text_flagged_pick
 
