@@ -71,6 +71,20 @@ def test_gallery_digit_is_classified_as_its_label(digits_page):
     assert _metric(at, "Prediction") == str(labels[21])
 
 
+def test_a_gallery_digit_clicked_off_gives_the_drawing_back(digits_page):
+    with np.load(runtime.weights_dir() / "mnist_gallery.npz") as gallery:
+        picked = next(i for i, label in enumerate(gallery["labels"]) if label != 7)
+        label = str(gallery["labels"][picked])
+    digits_page.session_state["digits_drawing"] = render(SEVEN)
+    digits_page.session_state["digits_source"] = "gallery"
+    digits_page.session_state["digits_gallery"] = picked
+    at = digits_page.run()
+    assert _metric(at, "Prediction") == label
+    at.pills(key="digits_gallery").set_value(None).run()
+    assert not at.exception
+    assert _metric(at, "Prediction") == "7"
+
+
 def test_scribble_is_marked_unsure(digits_page):
     rng = np.random.default_rng(3)
     scribble = [[tuple(p) for p in rng.random((40, 2))]]  # 40 random zig-zags across the canvas

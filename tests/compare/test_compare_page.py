@@ -28,6 +28,15 @@ def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def test_a_gallery_digit_clicked_off_asks_for_a_digit(compare_page):
+    compare_page.session_state["compare_drawing"] = render(SEVEN)  # drawn before the gallery was touched
+    at = compare_page.run()
+    assert _metrics(at)
+    at.pills(key="compare_gallery").set_value(None).run()
+    assert not at.exception
+    assert not _metrics(at) and any("Draw a digit on the canvas" in info.value for info in at.info)
+
+
 def test_both_networks_read_the_default_gallery_digit(compare_page):
     at = compare_page.run()
     assert not at.exception
