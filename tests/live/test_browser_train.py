@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 import pytest
 
-from figures.live import FINISHED, LEARNED, PAUSED, READY, SERVER_LIMIT, TRAINING, pool_line, run_status
+from figures.live import FINISHED, LEARNED, PAUSED, SERVER_LIMIT, TRAINING, pool_line, run_status
 from harness.browser import (
     REPO_ROOT,
     chromium_available,
@@ -117,7 +117,7 @@ def test_start_pause_step_resume_reset_then_draw_for_the_trained_model(browser, 
     assert re.search(r"your CNN \(step [\d,]+\): 7 ", answer.inner_text()), answer.inner_text()
     button(page, "Reset").click()
     page.get_by_text(RESET_NOTICE).wait_for()
-    page.get_by_text(READY).wait_for()
+    page.get_by_text("Press Start to train").wait_for()  # ui/train.py's prompt once no run is left
     assert not page.locator(".stPlotlyChart").filter(has_text="held-out digits").count()
     page.close()
 
