@@ -18,29 +18,30 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
-import runtime
 from models import checkpoint
-from models.checkpoint import atomic_write, count_parameters
-from models.pen import PenRNN, PenRNNConfig, PenRNNOutput
+from models.checkpoint import count_parameters
+from models.pen import PenRNN, PenRNNConfig
 from sources import mnist, pen
 from sources.hashes import arrays_sha256
 from training import runs
-
-TRACE_VERSION = 1  # bump when the tracing changes, so a stale cache is not reused
+from training.digits.pen import batch_moves, evaluate, losses, read_all, traced_paths
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=18, help="passes over the training paths (default: 18)")
+    parser.add_argument("--epochs", type=int, default=20, help="passes over the training paths (default: 20)")
     parser.add_argument(
-        "--train-size", type=int, default=30000, help="MNIST training images used, a seeded subset (default: 30000)"
+        "--train-size",
+        type=int,
+        default=None,
+        help="MNIST training images used, a seeded subset (default: all but the --valid-size held out)",
     )
     parser.add_argument("--valid-size", type=int, default=2000, help="training images held out (default: 2000)")
     parser.add_argument("--batch-size", type=int, default=128, help="drawings per batch (default: 128)")
@@ -59,120 +60,55 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def traced_paths(images: np.ndarray, split: str, data_sha256: str) -> list[list[np.ndarray]]:
-    """Every image's strokes, traced once and cached in runtime.cache_dir() by the data's hash."""
-    cache = runtime.cache_dir() / f"pen_paths_v{TRACE_VERSION}_{split}_{data_sha256[:12]}_{len(images)}.npz"
-    if cache.exists():
-        with np.load(cache) as stored:
-            points, offsets = stored["points"], stored["offsets"]
-    else:
-        packed = [pen.pack(pen.trace_image(image)) for image in tqdm(images, desc=f"tracing {split}", file=sys.stderr)]
-        offsets = np.cumsum([0] + [len(p) for p in packed])
-        points = np.concatenate(packed)
-        atomic_write(cache, lambda fh: np.savez_compressed(fh, points=points, offsets=offsets))
-    return [pen.unpack(points[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+@dataclass
+class Splits:
+    train: list  # each drawing's strokes
+    y_train: np.ndarray
+    valid: list
+    y_valid: np.ndarray
+    test: list
+    y_test: np.ndarray
+    train_idx: np.ndarray  # which MNIST training images were trained on, for the manifest
 
 
-def batch_moves(drawings: list[list[np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """Strokes of each drawing -> ((B, T, 3) zero-padded moves, (B,) lengths)."""
-    moves = [pen.strokes_to_moves(strokes) for strokes in drawings]
-    lengths = torch.tensor([len(m) for m in moves])
-    padded = torch.zeros(len(moves), int(lengths.max()), 3)
-    for i, m in enumerate(moves):
-        padded[i, : len(m)] = torch.from_numpy(m)
-    return padded, lengths
-
-
-def losses(output: PenRNNOutput, labels: torch.Tensor, lengths: torch.Tensor, early_weight: float):
-    """Final-point cross-entropy plus `early_weight` times the mean over every real (unpadded) point."""
-    final = F.cross_entropy(output.logits_at(lengths), labels)
-    steps = output.step_logits.shape[1]
-    real = torch.arange(steps)[None, :] < lengths[:, None]  # (B, T)
-    per_point = F.cross_entropy(
-        output.step_logits.reshape(-1, 10), labels.repeat_interleave(steps), reduction="none"
-    ).reshape(len(labels), steps)
-    early = (per_point * real).sum() / real.sum()
-    return final + early_weight * early, final
-
-
-@torch.no_grad()
-def read_all(model: PenRNN, drawings, batch_size: int = 500) -> tuple[np.ndarray, list[np.ndarray]]:
-    """(N,) final predictions and each drawing's (T,) guesses after every point."""
-    model.eval()
-    finals, per_point = [], []
-    for start in range(0, len(drawings), batch_size):
-        moves, lengths = batch_moves(drawings[start : start + batch_size])
-        guesses = model(moves).step_logits.argmax(-1)  # (B, T)
-        for row, length in zip(guesses, lengths, strict=True):
-            per_point.append(row[:length].numpy())
-            finals.append(int(row[length - 1]))
-    return np.array(finals), per_point
-
-
-def settled_share(guesses: np.ndarray, label: int) -> float:
-    """The share of the path after which the guess is right and stays right (1.0 if only at the end)."""
-    wrong = np.flatnonzero(guesses != label)
-    first_of_last_run = 0 if len(wrong) == 0 else int(wrong[-1]) + 1
-    return (first_of_last_run + 1) / len(guesses)
-
-
-def evaluate(model: PenRNN, drawings, labels: np.ndarray, seed: int) -> dict:
-    predictions, per_point = read_all(model, drawings)
-    rng = np.random.default_rng(seed)
-    shuffled_predictions, _ = read_all(model, [pen.shuffle_points(d, rng) for d in drawings])
-    right = predictions == labels
-    shares = [settled_share(g, y) for g, y, ok in zip(per_point, labels, right, strict=True) if ok]
-    return {
-        "accuracy": round(float(right.mean()), 5),
-        "n": len(labels),
-        "per_class_accuracy": [round(float(right[labels == d].mean()), 4) for d in range(10)],
-        "accuracy_points_shuffled": round(float((shuffled_predictions == labels).mean()), 5),
-        "median_share_of_path_when_settled": round(float(np.median(shares)), 4) if shares else None,
-    }
-
-
-def main(argv: list[str] | None = None) -> dict:
-    args = parse_args(argv)
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(1)
-    rng = np.random.default_rng(args.seed)
-    out_dir = runs.output_dir(args, "pen")
-    data = mnist.load(mnist.fetch(args.npz))
-
+def load_splits(args: argparse.Namespace, data: mnist.Mnist, rng: np.random.Generator) -> Splits:
+    """A seeded validation and training split of MNIST's training images, and the test split, as traced paths."""
     order = rng.permutation(len(data.x_train))
     valid_idx = order[: args.valid_size]
-    train_idx = order[args.valid_size : args.valid_size + args.train_size]
+    train_end = None if args.train_size is None else args.valid_size + args.train_size
+    train_idx = order[args.valid_size : train_end]
     test_n = len(data.x_test)
     if args.dry_run:
         train_idx, valid_idx, test_n, args.epochs = train_idx[: 4 * args.batch_size], valid_idx[:200], 300, 1
     subset = np.sort(np.concatenate([valid_idx, train_idx]))
-    traced = dict(
-        zip(subset.tolist(), traced_paths(data.x_train[subset], "train", data.sha256), strict=True)
-    )  # image index -> strokes
-    train_paths, y_train = [traced[i] for i in train_idx], data.y_train[train_idx]
-    valid_paths, y_valid = [traced[i] for i in valid_idx], data.y_train[valid_idx]
-    test_paths = traced_paths(data.x_test[:test_n], "test", data.sha256)
-    y_test = data.y_test[:test_n]
+    traced = dict(zip(subset.tolist(), traced_paths(data.x_train[subset], "train", data.sha256), strict=True))
+    return Splits(
+        train=[traced[i] for i in train_idx],
+        y_train=data.y_train[train_idx],
+        valid=[traced[i] for i in valid_idx],
+        y_valid=data.y_train[valid_idx],
+        test=traced_paths(data.x_test[:test_n], "test", data.sha256),
+        y_test=data.y_test[:test_n],
+        train_idx=train_idx,
+    )
 
-    config = PenRNNConfig(hidden=args.hidden, layers=args.layers)
-    model = PenRNN(config)
-    print(f"{len(train_paths)} training paths; {count_parameters(model):,} parameters", flush=True)
-    steps_per_epoch = (len(train_paths) + args.batch_size - 1) // args.batch_size
+
+def fit(model: PenRNN, splits: Splits, args: argparse.Namespace, rng: np.random.Generator) -> tuple[list, int, float]:
+    """Train with fresh augmentation every epoch; keep the epoch best on validation. -> (history, epoch, accuracy)."""
+    steps_per_epoch = (len(splits.train) + args.batch_size - 1) // args.batch_size
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, total_steps=args.epochs * steps_per_epoch)
-    labels_train = torch.from_numpy(y_train)
-
+    labels = torch.from_numpy(splits.y_train)
     history, best_accuracy, best_state, best_epoch = [], -1.0, None, 0
-    started = time.time()
     for epoch in range(1, args.epochs + 1):
         model.train()
-        perm = rng.permutation(len(train_paths))
+        perm = rng.permutation(len(splits.train))
         total, seen = 0.0, 0
         bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch}/{args.epochs}", file=sys.stderr, mininterval=2.0)
         for step in bar:
             idx = perm[step * args.batch_size : (step + 1) * args.batch_size]
-            moves, lengths = batch_moves([pen.augment(train_paths[i], rng) for i in idx])
-            loss, reported = losses(model(moves), labels_train[idx], lengths, args.early_weight)
+            moves, lengths = batch_moves([pen.augment(splits.train[i], rng) for i in idx])
+            loss, reported = losses(model(moves), labels[idx], lengths, args.early_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
@@ -182,16 +118,34 @@ def main(argv: list[str] | None = None) -> dict:
             seen += len(idx)
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{total / seen:.4f}")
-        valid_predictions, _ = read_all(model, valid_paths)
-        accuracy = float((valid_predictions == y_valid).mean())
+        valid_predictions, _ = read_all(model, splits.valid)
+        accuracy = float((valid_predictions == splits.y_valid).mean())
         history.append({"epoch": epoch, "train_loss": round(total / seen, 5), "valid_accuracy": round(accuracy, 5)})
         print(f"epoch {epoch}: train loss {total / seen:.4f}, valid accuracy {accuracy:.4%}", flush=True)
         if accuracy >= best_accuracy:
             best_accuracy, best_epoch = accuracy, epoch
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-
     model.load_state_dict(best_state)
-    test = evaluate(model, test_paths, y_test, args.seed)
+    return history, best_epoch, best_accuracy
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(args.seed)
+    out_dir = runs.output_dir(args, "pen")
+    data = mnist.load(mnist.fetch(args.npz))
+    splits = load_splits(args, data, rng)
+
+    config = PenRNNConfig(hidden=args.hidden, layers=args.layers)
+    model = PenRNN(config)
+    print(f"{len(splits.train)} training paths; {count_parameters(model):,} parameters", flush=True)
+    started = time.time()
+    history, best_epoch, best_accuracy = fit(model, splits, args, rng)
+    train_seconds = time.time() - started
+
+    test = evaluate(model, splits.test, splits.y_test, args.seed)
     metrics = {
         "mnist_test_paths_accuracy": test["accuracy"],
         "mnist_test_paths_n": test["n"],
@@ -199,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict:
         "mnist_test_paths_accuracy_points_shuffled": test["accuracy_points_shuffled"],
         "median_share_of_path_when_settled": test["median_share_of_path_when_settled"],
         "valid_accuracy": round(best_accuracy, 5),
-        "valid_n": len(y_valid),
+        "valid_n": len(splits.y_valid),
     }
     print(json.dumps(metrics), flush=True)
     manifest = {
@@ -212,15 +166,14 @@ def main(argv: list[str] | None = None) -> dict:
             "source": "paths traced from MNIST skeletons (sources/pen.py); no online-handwriting dataset",
             "mnist_sha256": data.sha256,
             "mnist_wheel_sha256": mnist.WHEEL_SHA256,
-            "train_images": len(train_idx),
-            "train_subset": f"a seeded subset of {len(train_idx)} of the {len(data.x_train)} training images",
-            "train_indices_sha256": arrays_sha256(train_idx),
-            "test_split": f"the first {test_n} MNIST test images, traced without augmentation",
+            "train_images": len(splits.train_idx),
+            "train_subset": f"a seeded subset of {len(splits.train_idx)} of the {len(data.x_train)} training images",
+            "train_indices_sha256": arrays_sha256(splits.train_idx),
+            "test_split": f"the first {len(splits.y_test)} MNIST test images, traced without augmentation",
             "pen_moves": {"spacing": pen.SPACING, "max_points": pen.MAX_POINTS},
         },
-        **runs.provenance("train_pen", argv, "python -m training.train_pen (metrics printed at the end)", 0.0),
+        **runs.provenance("train_pen", argv, "python -m training.evaluate pen", train_seconds),
     }
-    manifest["train_seconds"] = round(time.time() - started, 1)
     checkpoint.save("pen", model, config, manifest, out_dir)
     print(f"wrote {out_dir}/pen.pt and pen.json", flush=True)
     return manifest

@@ -148,7 +148,7 @@ def trained():
 
 
 def test_trained_pen_model_reaches_its_recorded_held_out_accuracy(trained, mnist):
-    from training.train_pen import read_all
+    from training.digits.pen import read_all
 
     model, manifest = trained
     sample = slice(0, 500)  # the first 500 MNIST test images, traced as in training

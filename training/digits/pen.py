@@ -1,0 +1,91 @@
+"""What the pen GRU's training and its evaluation share: the traced paths (cached), batches of pen
+moves, the loss, and the held-out measurement (`python -m training.evaluate pen` and
+training/train_pen.py both call `evaluate`)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+import runtime
+from models.checkpoint import atomic_write
+from models.pen import PenRNN, PenRNNOutput
+from sources import pen
+
+TRACE_VERSION = 1  # bump when the tracing changes, so a stale cache is not reused
+
+
+def traced_paths(images: np.ndarray, split: str, data_sha256: str) -> list[list[np.ndarray]]:
+    """Every image's strokes, traced once and cached in runtime.cache_dir() by the data's hash."""
+    cache = runtime.cache_dir() / f"pen_paths_v{TRACE_VERSION}_{split}_{data_sha256[:12]}_{len(images)}.npz"
+    if cache.exists():
+        with np.load(cache) as stored:
+            points, offsets = stored["points"], stored["offsets"]
+    else:
+        packed = [pen.pack(pen.trace_image(image)) for image in tqdm(images, desc=f"tracing {split}", file=sys.stderr)]
+        offsets = np.cumsum([0] + [len(p) for p in packed])
+        points = np.concatenate(packed)
+        atomic_write(cache, lambda fh: np.savez_compressed(fh, points=points, offsets=offsets))
+    return [pen.unpack(points[offsets[i] : offsets[i + 1]]) for i in range(len(offsets) - 1)]
+
+
+def batch_moves(drawings: list[list[np.ndarray]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Strokes of each drawing -> ((B, T, 3) zero-padded moves, (B,) lengths)."""
+    moves = [pen.strokes_to_moves(strokes) for strokes in drawings]
+    lengths = torch.tensor([len(m) for m in moves])
+    padded = torch.zeros(len(moves), int(lengths.max()), 3)
+    for i, m in enumerate(moves):
+        padded[i, : len(m)] = torch.from_numpy(m)
+    return padded, lengths
+
+
+def losses(output: PenRNNOutput, labels: torch.Tensor, lengths: torch.Tensor, early_weight: float):
+    """Final-point cross-entropy plus `early_weight` times the mean over every real (unpadded) point."""
+    final = F.cross_entropy(output.logits_at(lengths), labels)
+    steps = output.step_logits.shape[1]
+    real = torch.arange(steps)[None, :] < lengths[:, None]  # (B, T)
+    per_point = F.cross_entropy(
+        output.step_logits.reshape(-1, 10), labels.repeat_interleave(steps), reduction="none"
+    ).reshape(len(labels), steps)
+    early = (per_point * real).sum() / real.sum()
+    return final + early_weight * early, final
+
+
+@torch.no_grad()
+def read_all(model: PenRNN, drawings, batch_size: int = 500) -> tuple[np.ndarray, list[np.ndarray]]:
+    """(N,) final predictions and each drawing's (T,) guesses after every point."""
+    model.eval()
+    finals, per_point = [], []
+    for start in range(0, len(drawings), batch_size):
+        moves, lengths = batch_moves(drawings[start : start + batch_size])
+        guesses = model(moves).step_logits.argmax(-1)  # (B, T)
+        for row, length in zip(guesses, lengths, strict=True):
+            per_point.append(row[:length].numpy())
+            finals.append(int(row[length - 1]))
+    return np.array(finals), per_point
+
+
+def settled_share(guesses: np.ndarray, label: int) -> float:
+    """The share of the path after which the guess is right and stays right (1.0 if only at the end)."""
+    wrong = np.flatnonzero(guesses != label)
+    first_of_last_run = 0 if len(wrong) == 0 else int(wrong[-1]) + 1
+    return (first_of_last_run + 1) / len(guesses)
+
+
+def evaluate(model: PenRNN, drawings, labels: np.ndarray, seed: int) -> dict:
+    predictions, per_point = read_all(model, drawings)
+    rng = np.random.default_rng(seed)
+    shuffled_predictions, _ = read_all(model, [pen.shuffle_points(d, rng) for d in drawings])
+    right = predictions == labels
+    shares = [settled_share(g, y) for g, y, ok in zip(per_point, labels, right, strict=True) if ok]
+    return {
+        "accuracy": round(float(right.mean()), 5),
+        "n": len(labels),
+        "per_class_accuracy": [round(float(right[labels == d].mean()), 4) for d in range(10)],
+        "accuracy_points_shuffled": round(float((shuffled_predictions == labels).mean()), 5),
+        "median_share_of_path_when_settled": round(float(np.median(shares)), 4) if shares else None,
+    }
