@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 from models import checkpoint
+from models.rnn import StepOutput
 
 WEIGHTS_NAME = "pen"
 
@@ -35,25 +36,12 @@ class PenRNNConfig:
 
 
 @dataclass
-class PenRNNOutput:
-    step_logits: torch.Tensor  # (B, T, 10): the classifier read off the hidden state after each point
-    hidden_states: torch.Tensor  # (B, T, H): the top layer's hidden state after each point
+class PenRNNOutput(StepOutput):
+    """step_logits (B, T, 10) and hidden_states (B, T, H) after every pen point."""
 
     def logits_at(self, lengths: torch.Tensor) -> torch.Tensor:
         """(B, 10): each drawing's logits after its own last point (padded batches)."""
         return self.step_logits[torch.arange(len(lengths)), lengths - 1]
-
-    @property
-    def logits(self) -> torch.Tensor:
-        return self.step_logits[:, -1]  # (B, 10): the guess once every point has been read
-
-    @property
-    def probs(self) -> torch.Tensor:
-        return self.logits.softmax(dim=-1)  # (B, 10)
-
-    @property
-    def step_probs(self) -> torch.Tensor:
-        return self.step_logits.softmax(dim=-1)  # (B, T, 10)
 
 
 class PenRNN(nn.Module):

@@ -27,14 +27,16 @@ class RowRNNConfig:
 
 
 @dataclass
-class RowRNNOutput:
-    step_logits: torch.Tensor  # (B, T, 10): the classifier read off the hidden state after each row
-    hidden_states: torch.Tensor  # (B, T, H): the top layer's hidden state after each row
-    cell_states: torch.Tensor  # (B, T, H): the top layer's cell (memory) after each row
+class StepOutput:
+    """What a reader that goes step by step returns: its guess and its state after every step
+    (rows for RowRNN, pen points for models/pen.py's PenRNN)."""
+
+    step_logits: torch.Tensor  # (B, T, 10): the classifier read off the hidden state after each step
+    hidden_states: torch.Tensor  # (B, T, H): the top layer's hidden state after each step
 
     @property
     def logits(self) -> torch.Tensor:
-        return self.step_logits[:, -1]  # (B, 10): the prediction once every row has been read
+        return self.step_logits[:, -1]  # (B, 10): the prediction once every step has been read
 
     @property
     def probs(self) -> torch.Tensor:
@@ -43,6 +45,11 @@ class RowRNNOutput:
     @property
     def step_probs(self) -> torch.Tensor:
         return self.step_logits.softmax(dim=-1)  # (B, T, 10)
+
+
+@dataclass
+class RowRNNOutput(StepOutput):
+    cell_states: torch.Tensor  # (B, T, H): the top layer's cell (memory) after each row
 
 
 class RowRNN(nn.Module):
