@@ -44,7 +44,7 @@ from harness.browser import (
 )
 from harness.drawing import render_pixels
 from runtime import PROJECT_ROOT as REPO_ROOT
-from ui.inputs import CANVAS_SIZE
+from ui.inputs import CANVAS_SIZE, DIGITS_PROMPT
 
 SERVER_TARGET_MS = 30.0
 BROWSER_TARGET_MS = 450.0
@@ -54,7 +54,6 @@ STROKE_WIDTH = 18
 # Tall enough to hold both the canvas and the Prediction metric, which sits about 1,400 px down:
 # the browser reports paints only inside the viewport.
 BROWSER_VIEWPORT = {"width": 1400, "height": 1700}
-PROMPT = "Draw a digit"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -314,7 +313,7 @@ def time_browser_strokes(runs: int) -> dict:
         page = browser.new_page(viewport=BROWSER_VIEWPORT)
         page.set_default_timeout(60_000)
         page.goto(f"{url}/digits")
-        prompt = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=PROMPT)
+        prompt = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=DIGITS_PROMPT)
         prompt.wait_for()
         title = page.title()
         painted, in_dom, sent, shown, paint_sources, server_runs = [], [], [], [], set(), []

@@ -45,7 +45,7 @@ from harness.browser import (
     digit_strokes,
     streamlit_server,
 )
-from ui.inputs import CANVAS_SIZE
+from ui.inputs import CANVAS_SIZE, DIGITS_PROMPT
 
 TIMEOUT_MS = 120_000
 DIGITS = ("7", "1", "0", "4")
@@ -119,7 +119,7 @@ async def run_session(browser, url: str, index: int, gallery: dict, texts: dict,
     try:
         # 1. draw a digit
         await page.goto(f"{url}/digits")
-        await page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+        await page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=DIGITS_PROMPT).wait_for()
         digit = DIGITS[index % len(DIGITS)]
         offset = (((index * 7) % 21) - 10.0, ((index * 5) % 15) - 7.0)
         await draw(page, digit_strokes()[digit], offset)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 import runtime
 from harness.apptest import chart
 from harness.drawing import SEVEN, render
+from ui.inputs import DIGITS_PROMPT
 from ui.presentation import STEPS, step_params
 
 TIMEOUT = 60
@@ -46,7 +47,7 @@ def test_every_page_runs_without_input(page):
 def test_empty_canvas_prompts_and_predicts_nothing(digits_page):
     at = digits_page.run()
     assert not at.exception
-    assert any("Draw a digit" in info.value for info in at.info)
+    assert any(info.value == DIGITS_PROMPT for info in at.info)
     assert _metric(at, "Prediction") is None
 
 

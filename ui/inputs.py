@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 MAX_CHARS = 20_000
 CANVAS_SIZE = 280  # px, square: the drawing canvas on every page that has one
 
+# What each page with a canvas says while it is empty, beside PROMPT_ICON; the tests and benchmarks wait for these.
+PROMPT_ICON = "✏️"
+DIGITS_PROMPT = "Draw a digit on the black canvas, or pick one from the gallery, to see the network at work."
+COMPARE_PROMPT = "Draw a digit on the canvas, or pick one from the gallery, to send it through both networks."
+TRAIN_DRAW_PROMPT = "Draw a digit on the black canvas."
+
 
 @dataclass(frozen=True)
 class DigitSource:

@@ -9,7 +9,10 @@ from figures import live as fig
 from figures.palette import MODEL_COLOURS, PRETRAINED_COLOUR
 from models.checkpoint import WeightsError
 from ui import charts, live, resources
-from ui.inputs import CANVAS_SIZE
+from ui.inputs import CANVAS_SIZE, PROMPT_ICON, TRAIN_DRAW_PROMPT
+
+# Shown while no run exists; in markdown, so the page reads "Press Start to train ..." with Start in bold.
+START_PROMPT = "Press **Start** to train from random weights, or **One step** to take a single step."
 
 
 def pretrained_note() -> str:
@@ -27,7 +30,7 @@ def live_charts(was_busy: bool, data) -> None:
     worker = live.run_worker()
     st.caption(fig.pool_line(live.pool().load()))
     if worker is None:
-        st.info("Press **Start** to train from random weights, or **One step** to take a single step.")
+        st.info(START_PROMPT)
         return
     if was_busy and not worker.busy:
         st.rerun()  # the run paused or ended on its own: redraw the buttons and stop polling
@@ -110,7 +113,7 @@ def live_charts(was_busy: bool, data) -> None:
 def canvas_answers() -> None:
     image28 = live.prepared(st.session_state.get("train_drawing"))
     if image28 is None:
-        st.info("✏️ Draw a digit on the black canvas.")
+        st.info(TRAIN_DRAW_PROMPT, icon=PROMPT_ICON)
         return
     view = live.run_view()
     models, names, colours = {}, {}, {}

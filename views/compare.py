@@ -13,7 +13,7 @@ from models.digits import EmptyDrawingError
 from ui import charts, layout, resources, url_state
 from ui import compare as sections
 from ui.examples import COMPARE_PRESETS, ROOSEVELT
-from ui.inputs import CANVAS_SIZE, DigitSource, cut_text
+from ui.inputs import CANVAS_SIZE, COMPARE_PROMPT, PROMPT_ICON, DigitSource, cut_text
 
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
 DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
@@ -56,7 +56,7 @@ def digits_view() -> None:
     except EmptyDrawingError:
         result = None
     if result is None:
-        st.info("✏️ Draw a digit on the canvas, or pick one from the gallery, to send it through both networks.")
+        st.info(COMPARE_PROMPT, icon=PROMPT_ICON)
         return
 
     cnn_col, rnn_col = st.columns(2)

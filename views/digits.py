@@ -9,7 +9,7 @@ from models.digits import EmptyDrawingError, predict
 from models.preprocess import BOX_SIZE, MNIST_SIZE
 from ui import charts, layout, resources
 from ui import digits as sections
-from ui.inputs import CANVAS_SIZE, DigitSource
+from ui.inputs import CANVAS_SIZE, DIGITS_PROMPT, PROMPT_ICON, DigitSource
 
 st.title("Draw a digit → CNN")
 st.caption(
@@ -69,7 +69,7 @@ except EmptyDrawingError:
 with prediction_col:
     st.subheader("The CNN says")
     if result is None:
-        st.info("✏️ Draw a digit on the black canvas, or pick one from the gallery, to see the network at work.")
+        st.info(DIGITS_PROMPT, icon=PROMPT_ICON)
     else:
         analysis = result.analysis
         st.metric(

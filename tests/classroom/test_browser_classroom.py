@@ -22,6 +22,7 @@ from harness.browser import (
     touch_strokes,
     wait_for_idle_script,
 )
+from ui.inputs import DIGITS_PROMPT
 from ui.presentation import STEPS
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,7 @@ def test_touch_drawing_on_a_phone(browser, app_url):
     page.set_default_timeout(TIMEOUT_MS)
     try:
         page.goto(f"{app_url}/digits")
-        page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+        page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=DIGITS_PROMPT).wait_for()
         touch_strokes(page, digit_strokes()["7"])
         assert metric_value(page, "Prediction") == "7"
         # The page fits the phone: no sideways scrolling.
@@ -72,7 +73,7 @@ def test_a_1024_px_screen_keeps_the_canvas_whole_and_the_answer_beside_it(browse
     page.set_default_timeout(TIMEOUT_MS)
     try:
         page.goto(f"{app_url}/digits{'?present=1' if presenting else ''}")
-        page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+        page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=DIGITS_PROMPT).wait_for()
         assert page.locator('[data-testid="stSidebar"]').is_visible() is not presenting
         draw_strokes(page, digit_strokes()["7"])
         assert metric_value(page, "Prediction") == "7"
@@ -108,7 +109,7 @@ def test_shared_link_opens_the_same_text_and_token(page, app_url):
 
 def test_gallery_digit_can_be_chosen_with_the_keyboard(page, app_url):
     page.goto(f"{app_url}/digits")
-    page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+    page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=DIGITS_PROMPT).wait_for()
     pills = page.get_by_role("radiogroup", name="Gallery digit")
     pills.get_by_role("radio", name="3", exact=True).focus()
     page.keyboard.press("Enter")
