@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -221,6 +221,42 @@ def app_with_weights(required: Sequence[str], rebuild: str) -> Iterator[str]:
         skip_or_fail(f"weights/{', weights/'.join(missing)} missing: run `{rebuild}`")
     with streamlit_server(env={"CNNRNN_WEIGHTS": None}) as url:
         yield url
+
+
+def browser_fixtures(
+    required: Sequence[str],
+    rebuild: str,
+    *,
+    viewport: Mapping[str, int],
+    path: str | None = None,
+    ready: Callable[[object], object] | None = None,
+    timeout_ms: float = 60_000,
+):
+    """A browser-test module's two fixtures, as `app_url, page = browser_fixtures(...)`: `app_url`, the real app
+    on the committed weights for the whole module (app_with_weights: `required` under weights/, else a skip that
+    names `rebuild`); `page`, a fresh tab for each test, so a fresh Streamlit session that sees no other test's
+    input, of size `viewport`, at `path` on the app when one is given, and returned once `ready(page)` has.
+
+    The tab uses the `browser` fixture (tests/conftest.py), which starts Chromium once per module.
+    """
+
+    @pytest.fixture(scope="module", name="app_url")
+    def app_url() -> Iterator[str]:
+        with app_with_weights(required, rebuild) as url:
+            yield url
+
+    @pytest.fixture(name="page")
+    def page(browser, app_url):
+        tab = browser.new_page(viewport=dict(viewport))
+        tab.set_default_timeout(timeout_ms)
+        if path is not None:
+            tab.goto(f"{app_url}{path}")
+            if ready is not None:
+                ready(tab)
+        yield tab
+        tab.close()
+
+    return app_url, page
 
 
 def touch_strokes(page, strokes: Sequence[Stroke], pixels_per_move: float = 10.0) -> None:

@@ -6,40 +6,33 @@ Skips when Chromium or Playwright is missing, except under CI, where that is a f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
 from harness.browser import (
     CANVAS_UNCOVERED,
     REPO_ROOT,
-    app_with_weights,
+    browser_fixtures,
     canvas_locator,
     clear_canvas,
     digit_strokes,
     draw_strokes,
     wait_for_idle_script,
 )
+from ui.inputs import COMPARE_PROMPT
 
 pytestmark = pytest.mark.browser
 
 REQUIRED = ("cnn.pt", "rnn.pt", "bilstm.pt", "cnn_tagger.pt", "mnist_gallery.npz", "robustness.json", "ner_speed.json")
 TIMEOUT_MS = 60_000
 
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with app_with_weights(REQUIRED, "python -m training.train_rnn && python -m training.robustness") as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    page.close()
+# Each test opens the page itself, on a fresh tab.
+app_url, page = browser_fixtures(
+    REQUIRED,
+    "python -m training.train_rnn && python -m training.robustness",
+    viewport={"width": 1400, "height": 1200},
+    timeout_ms=TIMEOUT_MS,
+)
 
 
 def both_say(page, digit: str) -> None:
@@ -78,7 +71,7 @@ def test_digit_tab_controls(page, app_url):
     page.get_by_text("Accuracy as the digit turns").first.wait_for()
     # clear
     clear_canvas(page)
-    page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="Draw a digit").wait_for()
+    page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=COMPARE_PROMPT).wait_for()
 
 
 def test_canvas_is_whole_on_a_1024_px_screen_with_the_sidebar_open(browser, app_url):

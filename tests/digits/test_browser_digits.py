@@ -6,42 +6,33 @@ Skips when Chromium or Playwright is missing, except under CI, where that is a f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
 import runtime
-from harness.browser import app_with_weights, clear_canvas, digit_strokes, draw_strokes
+from harness.browser import browser_fixtures, clear_canvas, digit_strokes, draw_strokes
 from sources.mnist import GALLERY_FILE
+from ui.inputs import DIGITS_PROMPT
 
 pytestmark = pytest.mark.browser
 
 REQUIRED_WEIGHTS = ("cnn.pt", "cnn.json", "cnn_filters.npz", "mnist_gallery.npz")
 # Generous: the first rerun loads the model, and CI machines are slow.
 TIMEOUT_MS = 60_000
-PROMPT = "Draw a digit"
 
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with app_with_weights(REQUIRED_WEIGHTS, "python -m training.train_cnn") as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, app_url):
-    # A fresh page is a fresh Streamlit session, so no test sees another's drawing.
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{app_url}/digits")
-    prompt(page).wait_for()
-    yield page
-    page.close()
+# Each test on a fresh tab of the digit page, once it shows its prompt: no test sees another's drawing.
+app_url, page = browser_fixtures(
+    REQUIRED_WEIGHTS,
+    "python -m training.train_cnn",
+    viewport={"width": 1400, "height": 1000},
+    path="/digits",
+    ready=lambda page: prompt(page).wait_for(),
+    timeout_ms=TIMEOUT_MS,
+)
 
 
 def prompt(page):
-    return page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=PROMPT)
+    return page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=DIGITS_PROMPT)
 
 
 def prediction_metric(page):

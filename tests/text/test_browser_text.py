@@ -6,32 +6,24 @@ Skips when Chromium or Playwright is missing, except under CI, where that is a f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from harness.browser import app_with_weights, wait_for_idle_script
+from harness.browser import browser_fixtures, wait_for_idle_script
 
 pytestmark = pytest.mark.browser
 
 REQUIRED_WEIGHTS = ("bilstm.pt", "bilstm.json", "bilstm_vocab.json", "speller.pt", "speller.json")
 TIMEOUT_MS = 60_000
 
-
-@pytest.fixture(scope="module")
-def app_url() -> Iterator[str]:
-    with app_with_weights(REQUIRED_WEIGHTS, "python -m training.train_ner") as url:
-        yield url
-
-
-@pytest.fixture
-def page(browser, app_url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{app_url}/text")
-    page.locator("mark").first.wait_for()
-    yield page
-    page.close()
+# Each test on a fresh tab of the text page, once the example's entities are marked.
+app_url, page = browser_fixtures(
+    REQUIRED_WEIGHTS,
+    "python -m training.train_ner",
+    viewport={"width": 1400, "height": 1200},
+    path="/text",
+    ready=lambda page: page.locator("mark").first.wait_for(),
+    timeout_ms=TIMEOUT_MS,
+)
 
 
 def entity(page, text: str, label: str):
