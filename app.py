@@ -13,6 +13,7 @@ runtime.configure_threads()
 PAGES = [
     st.Page("views/home.py", title="Home", icon="🏠", default=True),
     st.Page("views/digits.py", title="Draw a digit → CNN", icon="✏️", url_path="digits"),
+    st.Page("views/pen.py", title="Draw in time → RNN", icon="🖊️", url_path="pen"),
     st.Page("views/text.py", title="Type text → RNN", icon="⌨️", url_path="text"),
     st.Page("views/compare.py", title="CNN vs RNN, side by side", icon="⚖️", url_path="compare"),
     st.Page("views/train.py", title="Train them yourself", icon="🏋️", url_path="train"),

@@ -69,10 +69,13 @@ def rows_read_image(image28: np.ndarray, rows_read: int) -> object:
     return figure([trace], layout)
 
 
-def step_probability_lines(step_probs: np.ndarray, rows_read: int, top: int = 3) -> object:
-    """The RNN's class probabilities after each row: one line per digit. The classes that ever
-    reach the top `top` are coloured and named; the rest are thin grey."""
-    probs = np.asarray(step_probs, dtype=np.float64)  # (28, 10)
+def step_probability_lines(
+    step_probs: np.ndarray, rows_read: int, top: int = 3, step: str = "row", marks: tuple[int, ...] = ()
+) -> object:
+    """The RNN's class probabilities after each step (a `step`: a row, or a pen point): one line per
+    digit. The classes that ever reach the top `top` are coloured and named; the rest are thin grey.
+    `marks` are steps to show as faint vertical lines (the pen page's stroke ends)."""
+    probs = np.asarray(step_probs, dtype=np.float64)  # (T, 10)
     steps = np.arange(1, len(probs) + 1)
     leaders = set(np.argsort(-probs.max(axis=0))[:top].tolist())
     traces = []
@@ -87,7 +90,7 @@ def step_probability_lines(step_probs: np.ndarray, rows_read: int, top: int = 3)
                 "name": f"“{digit}”",
                 "showlegend": lead,
                 "line": {"color": CLASS_COLOURS[digit] if lead else "#cccccc", "width": 3 if lead else 1},
-                "hovertemplate": f"after row %{{x}}: p({digit}) = %{{y:.1%}}<extra></extra>",
+                "hovertemplate": f"after {step} %{{x}}: p({digit}) = %{{y:.1%}}<extra></extra>",
             }
         )
     cursor = {
@@ -98,13 +101,20 @@ def step_probability_lines(step_probs: np.ndarray, rows_read: int, top: int = 3)
         "y1": 1,
         "line": {"color": RNN_COLOUR, "dash": "dot", "width": 2},
     }
+    ends = [
+        {"type": "line", "x0": m, "x1": m, "y0": 0, "y1": 1, "line": {"color": "#bbbbbb", "width": 1}} for m in marks
+    ]
     layout = {
-        "title": {"text": "The RNN's guess after each row it reads"},
+        "title": {"text": f"The RNN's guess after each {step} it reads"},
         "height": 300,
         "margin": MARGIN,
-        "xaxis": {"title": {"text": "rows read"}, "range": [0.5, len(probs) + 0.5], "dtick": 4},
+        "xaxis": {
+            "title": {"text": f"{step}s read"},
+            "range": [0.5, len(probs) + 0.5],
+            **({"dtick": 4} if len(probs) <= 40 else {}),
+        },
         "yaxis": {"title": {"text": "probability"}, "range": [0, 1.02], "tickformat": ".0%"},
-        "shapes": [cursor],
+        "shapes": [*ends, cursor],
         "legend": {"orientation": "h", "y": -0.25},
     }
     return figure(traces[::-1], layout)  # leaders drawn last, on top

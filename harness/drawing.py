@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
 
+from models.pen import render_strokes
 from ui.inputs import CANVAS_SIZE
 
 # A "7" as strokes in a unit box, (x, y) with y down.
@@ -25,15 +25,9 @@ def render(strokes, size=(CANVAS_SIZE, CANVAS_SIZE), box=(60, 40, 160, 200), wid
 
 def render_pixels(strokes, size=(CANVAS_SIZE, CANVAS_SIZE), width=18, rgba=True) -> np.ndarray:
     """What the canvas sends back for strokes given in its pixels: white ink on opaque black, with
-    round caps and joins like the freehand brush. (H, W, 4) uint8 RGBA, or (H, W) uint8 grey."""
-    image = Image.new("L", (size[1], size[0]), 0)
-    draw = ImageDraw.Draw(image)
-    r = width / 2
-    for points in strokes:
-        draw.line(points, fill=255, width=width, joint="curve")
-        for px, py in points:  # round caps and joins, as the canvas brush draws
-            draw.ellipse((px - r, py - r, px + r, py + r), fill=255)
-    gray = np.asarray(image)
+    round caps and joins like the freehand brush (models.pen.render_strokes, the picture the pen page's
+    CNN reads). (H, W, 4) uint8 RGBA, or (H, W) uint8 grey."""
+    gray = render_strokes(strokes, width=size[1], height=size[0], brush=width)
     if not rgba:
         return gray
     out = np.zeros(gray.shape + (4,), dtype=np.uint8)

@@ -284,3 +284,70 @@ def drawing_to_moves(drawing: dict, spacing: float = SPACING, max_points: int = 
 def moves_to_points(moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pen moves -> ((T, 2) positions in the unit box around the centre, (T,) stroke index)."""
     return np.cumsum(moves[:, :2], axis=0), np.cumsum(moves[:, 2]).astype(int) - 1
+
+
+# ---------------------------------------------------------------- the canvas's own format
+
+
+def strokes_from_canvas(json_data: dict | None) -> list[list[list[float]]]:
+    """The canvas's Fabric.js JSON -> strokes in canvas pixels, in the order they were drawn.
+
+    The freehand brush stores each stroke as one Path object whose commands are absolute canvas
+    coordinates: a move to the first point, quadratic curves through the pen's samples (each ends
+    half way to the next sample), and a line to the last point. The commands' end points are the
+    pen's path; objects of any other kind are not pen strokes and are skipped."""
+    strokes = []
+    for item in (json_data or {}).get("objects", []):
+        if str(item.get("type", "")).lower() != "path":
+            continue
+        points = [[float(c[-2]), float(c[-1])] for c in item.get("path", []) if len(c) >= 3]
+        if points:
+            strokes.append(points)
+    return strokes
+
+
+def canvas_from_strokes(strokes, width: float, colour: str = "#FFFFFF") -> dict:
+    """Strokes in canvas pixels -> Fabric.js JSON the canvas can show as `initial_drawing` (one Path
+    per stroke, positioned by its centre as the brush stores it), the inverse of strokes_from_canvas."""
+    objects = []
+    for stroke in strokes:
+        points = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
+        low, high = points.min(axis=0), points.max(axis=0)
+        commands = [["M", *map(float, points[0])]] + [["L", *map(float, p)] for p in points[1:]]
+        if len(points) == 1:
+            commands.append(["L", *map(float, points[0])])
+        objects.append(
+            {
+                "type": "Path",
+                "originX": "center",
+                "originY": "center",
+                "left": float((low[0] + high[0]) / 2),
+                "top": float((low[1] + high[1]) / 2),
+                "width": float(high[0] - low[0]),
+                "height": float(high[1] - low[1]),
+                "fill": None,
+                "stroke": colour,
+                "strokeWidth": width,
+                "strokeLineCap": "round",
+                "strokeLineJoin": "round",
+                "path": commands,
+            }
+        )
+    return {"version": "7.4.0", "objects": objects}
+
+
+def cut_stroke(stroke, share: float) -> np.ndarray:
+    """The first `share` (0 to 1) of a stroke's length: its points up to there, and the point where it is cut."""
+    stroke = np.asarray(stroke, dtype=np.float64)
+    if len(stroke) < 2 or share >= 1.0:
+        return stroke.copy()
+    arc = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(stroke, axis=0), axis=1))])
+    at = max(0.0, share) * arc[-1]
+    kept = stroke[arc < at]
+    end = [np.interp(at, arc, stroke[:, 0]), np.interp(at, arc, stroke[:, 1])]
+    return np.vstack([kept, [end]]) if len(kept) else np.array([end])
+
+
+def clip_to_canvas(strokes, width: float, height: float) -> list[list[list[float]]]:
+    """Strokes with every point moved inside the canvas (a pen that left its edge is held at the edge)."""
+    return [[[min(max(float(x), 0.0), width), min(max(float(y), 0.0), height)] for x, y in s] for s in strokes]

@@ -46,3 +46,13 @@ COMPARE_PRESETS = {
     "Same word, new type": SAME_WORD,
     "News": NEWS,
 }
+
+# The pen page's examples: (digit, style) of sources/pen_drawings.py, drawn in the order people write.
+PEN_EXAMPLES = {
+    "A 7, one stroke": (7, "centred"),
+    "A 4, two strokes": (4, "centred"),
+    "A 3, two curves": (3, "centred"),
+    "An 8, one stroke": (8, "centred"),
+    "A small 2 in the corner": (2, "small, off-centre"),
+    "A tilted 5": (5, "tilted"),
+}

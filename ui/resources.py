@@ -15,6 +15,7 @@ import streamlit as st
 import runtime
 from figures import digits as digit_figures
 from models.digits import initial_cnn, layer_drift, load_digit_model
+from models.pen import load_pen_model
 from sources.mnist import GALLERY_FILE
 
 FILTER_SNAPSHOTS_FILE = "cnn_filters.npz"
@@ -43,6 +44,15 @@ def digit_model(kind: str = "cnn"):
     """(model, manifest). Raises checkpoint.WeightsError, which is not cached, so a
     rebuilt file is picked up on the next rerun."""
     model, manifest = load_digit_model(kind)
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    return model, manifest
+
+
+@st.cache_resource(show_spinner="Loading the pen model…")
+def pen_model():
+    """(the pen GRU, manifest); raises checkpoint.WeightsError (not cached). Read-only once loaded."""
+    model, manifest = load_pen_model()
     for parameter in model.parameters():
         parameter.requires_grad_(False)
     return model, manifest

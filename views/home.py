@@ -25,6 +25,11 @@ st.caption(
     f"Draw a digit and watch it become an MNIST-style {MNIST_SIZE}×{MNIST_SIZE} image; see the CNN's filters, every "
     "layer's feature maps, one convolution step spelled out, and how training shaped the filters."
 )
+st.page_link("views/pen.py", label="Draw in time → RNN", icon="🖊️")
+st.caption(
+    "Draw a digit and watch a recurrent network read your pen's path point by point, guessing as you go, beside "
+    "the CNN that sees only the picture. Shuffle the points: the picture, and the CNN's answer, stay the same."
+)
 st.page_link("views/text.py", label="Type text → RNN", icon="⌨️")
 st.caption(
     "Type a sentence and see the names in it labelled by a bidirectional LSTM with a CRF: who is a person, what is "
