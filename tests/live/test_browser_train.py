@@ -29,6 +29,7 @@ from harness.browser import (
 from harness.live_fixtures import canvas_strokes
 from live.worker import PoolLoad, WorkerStatus
 from ui.live import KIND_NAMES, RESET_NOTICE
+from ui.train import START_PROMPT
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +118,7 @@ def test_start_pause_step_resume_reset_then_draw_for_the_trained_model(browser, 
     assert re.search(r"your CNN \(step [\d,]+\): 7 ", answer.inner_text()), answer.inner_text()
     button(page, "Reset").click()
     page.get_by_text(RESET_NOTICE).wait_for()
-    page.get_by_text("Press Start to train").wait_for()  # ui/train.py's prompt once no run is left
+    page.get_by_text(START_PROMPT.replace("**", "")).wait_for()  # ui/train.py's prompt once no run is left
     assert not page.locator(".stPlotlyChart").filter(has_text="held-out digits").count()
     page.close()
 
