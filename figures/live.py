@@ -340,26 +340,43 @@ def mistakes_caption(truth: np.ndarray, predicted: np.ndarray, wrong_total: int,
 # ---------------------------------------------------------------- predictions on the canvas
 
 
+def _fraction_series(
+    kind: str,
+    x_word: str,
+    series: list,
+    *,
+    title: str,
+    height: int,
+    margin: dict,
+    legend_y: float,
+    xaxis: dict,
+    **layout,
+) -> go.Figure:
+    """Named series of fractions, one plotly trace of `kind` each: `series` holds (name, x, y, style), hovered
+    as "name<br>x_word x: y%", under a legend in a row and above a y axis from 0 to 105%."""
+    traces = [
+        {"type": kind, "name": name, "x": x, "y": y, **style,
+         "hovertemplate": f"{name}<br>{x_word} %{{x}}: %{{y:.1%}}<extra></extra>"}
+        for name, x, y, style in series
+    ]  # fmt: skip
+    return figure(traces, {
+        "title": {"text": title}, "height": height, "margin": {**MARGIN, **margin},
+        "legend": {"orientation": "h", "y": legend_y, "x": 0},
+        "xaxis": xaxis, "yaxis": {"range": [0, 1.05], "tickformat": ".0%"}, **layout,
+    })  # fmt: skip
+
+
 def prediction_bars(probabilities: dict[str, np.ndarray], names: dict[str, str], colours: dict[str, str]) -> go.Figure:
     """Each model's probability for every digit, grouped by digit."""
-    traces = []
+    series = []
     for key, probs in probabilities.items():
         probs = np.asarray(probs, dtype=np.float64)
-        traces.append({
-            "type": "bar", "name": names[key], "x": [str(d) for d in range(len(probs))], "y": probs,
-            "marker": {"color": colours[key]},
-            "hovertemplate": f"{names[key]}<br>digit %{{x}}: %{{y:.1%}}<extra></extra>",
-        })  # fmt: skip
-    layout = {
-        "title": {"text": "Probability of each digit, by model"},
-        "height": 300,
-        "margin": {**MARGIN, "l": 50, "b": 40, "t": 60},
-        "barmode": "group",
-        "legend": {"orientation": "h", "y": 1.12, "x": 0},
-        "yaxis": {"range": [0, 1.05], "tickformat": ".0%"},
-        "xaxis": {"type": "category", "title": {"text": "digit"}},
-    }
-    return figure(traces, layout)
+        series.append((names[key], [str(d) for d in range(len(probs))], probs, {"marker": {"color": colours[key]}}))
+    return _fraction_series(
+        "bar", "digit", series, title="Probability of each digit, by model", height=300,
+        margin={"l": 50, "b": 40, "t": 60}, legend_y=1.12,
+        xaxis={"type": "category", "title": {"text": "digit"}}, barmode="group",
+    )  # fmt: skip
 
 
 def prediction_caption(probabilities: dict[str, np.ndarray], names: dict[str, str]) -> str:
@@ -419,24 +436,16 @@ def symbol_scores_caption(names, per_symbol, heldback_counts, mnist_accuracy: fl
 def lesson_curve(curve: np.ndarray) -> go.Figure:
     """Held-back symbol accuracy and MNIST accuracy as the last layer trains (curve: LESSON_COLUMNS rows)."""
     curve = np.asarray(curve, dtype=np.float64).reshape(-1, 5)
-    traces = []
+    series = []
     for column, name, colour, dash in ((3, "held-back drawings", MODEL_COLOURS["cnn"], "solid"),
                                        (4, "held-out MNIST digits", PRETRAINED_COLOUR, "dot")):  # fmt: skip
         keep = np.isfinite(curve[:, column])
-        traces.append({
-            "type": "scatter", "mode": "lines+markers", "name": name, "x": curve[keep, 0], "y": curve[keep, column],
-            "line": {"color": colour, "dash": dash},
-            "hovertemplate": f"{name}<br>step %{{x}}: %{{y:.1%}}<extra></extra>",
-        })  # fmt: skip
-    layout = {
-        "title": {"text": "Accuracy as the new last layer learns"},
-        "height": 280,
-        "margin": {**MARGIN, "l": 60, "b": 50, "t": 60},
-        "legend": {"orientation": "h", "y": 1.15, "x": 0},
-        "xaxis": {"title": {"text": "step"}, "rangemode": "tozero"},
-        "yaxis": {"tickformat": ".0%", "range": [0, 1.05]},
-    }
-    return figure(traces, layout)
+        series.append((name, curve[keep, 0], curve[keep, column],
+                       {"mode": "lines+markers", "line": {"color": colour, "dash": dash}}))  # fmt: skip
+    return _fraction_series(
+        "scatter", "step", series, title="Accuracy as the new last layer learns", height=280,
+        margin={"l": 60, "b": 50, "t": 60}, legend_y=1.15, xaxis={"title": {"text": "step"}, "rangemode": "tozero"},
+    )  # fmt: skip
 
 
 def lesson_curve_caption(curve: np.ndarray) -> str:
