@@ -4,6 +4,7 @@
     python -m training.evaluate ner [--model bilstm] [--conll FILE]
     python -m training.evaluate speller [--pairs FILE [FILE ...]] [--wikipedia] [--data DIR]
     python -m training.evaluate speller --sentences FILE [--no-context]
+    python -m training.evaluate pen [--limit N] [--seed S]
 
 digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
 digits, with --npz: FILE holds `images` (N, H, W) uint8, white ink on black, any H and W,
@@ -23,6 +24,11 @@ tokens separated by single spaces, both sides with as many tokens (else the line
 corrector reads the whole sentence and returns one token per token; comparisons ignore case.
 correction_rate = wrong tokens fixed / wrong tokens; false_alarm_rate = right tokens changed / right
 tokens; --no-context is the same corrector without the RNN's context score (the ablation).
+
+pen: the pen GRU on paths traced from the MNIST test split (never trained on), as traced, with their points
+shuffled (the ablation: the same ink in a random order) and with their strokes reversed; beside it the digit
+CNN on the same paths drawn as pictures, as traced and shuffled, with how many of its answers and pictures
+stay exactly the same.
 """
 
 from __future__ import annotations
@@ -127,6 +133,32 @@ def evaluate_speller(args: argparse.Namespace) -> dict:
     return pairs_report(args.pairs or [], args.data, args.wikipedia)
 
 
+def evaluate_pen(limit: int | None, seed: int) -> dict:
+    from models.digits import load_digit_model
+    from models.pen import load_pen_model
+    from training.digits.pen import evaluate_both, traced_paths
+
+    model, manifest = load_pen_model()
+    cnn, _ = load_digit_model("cnn")
+    data = load(fetch())
+    count = limit or len(data.x_test)
+    started = time.perf_counter()
+    result = evaluate_both(
+        model, cnn, traced_paths(data.x_test[:count], "test", data.sha256), data.y_test[:count], seed
+    )
+    return {
+        "task": "pen",
+        "model": "pen",
+        "n": count,
+        **result,
+        "data": "paths traced from the MNIST test split (sources/pen.py)",
+        "data_sha256": data.sha256,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 1),
+        "manifest_accuracy": manifest.get("metrics", {}).get("mnist_test_paths_accuracy"),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tasks = parser.add_subparsers(dest="task", required=True)
@@ -168,6 +200,9 @@ def main(argv: list[str] | None = None) -> None:
     speller.add_argument(
         "--data", default=None, help="data folder holding spelling/ (default: $CNNRNN_DATA or ../shared/data)"
     )
+    pen = tasks.add_parser("pen", help="the pen GRU, and the CNN beside it, on paths traced from MNIST test")
+    pen.add_argument("--limit", type=int, default=None, help="evaluate only the first N test digits (default: all)")
+    pen.add_argument("--seed", type=int, default=1, help="seed of the points' shuffle (default: 1, as in training)")
     args = parser.parse_args(argv)
     from models.checkpoint import WeightsError
 
@@ -178,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
             result = evaluate_ner(args.model, args.conll, args.data, args.limit)
         elif args.task == "speller":
             result = evaluate_speller(args)
+        elif args.task == "pen":
+            result = evaluate_pen(args.limit, args.seed)
     except (WeightsError, ValueError, KeyError, OSError) as exc:
         print(json.dumps({"error": str(exc)}))
         sys.exit(1)

@@ -16,7 +16,7 @@ from ui import charts, resources
 from ui.examples import PEN_EXAMPLES
 from ui.inputs import CANVAS_SIZE
 
-PEN_PROMPT = "✏️ Draw a digit on the black canvas, stroke by stroke, or pick an example."
+PEN_PROMPT = "Draw a digit on the black canvas, stroke by stroke, or pick an example."  # shown beside PROMPT_ICON
 # Strokes listed one by one in the table; a drawing with more is summarised (each row costs a CNN reading).
 MAX_STROKE_ROWS = 12
 state = st.session_state
@@ -108,14 +108,17 @@ def _points_read(total: int, signature: tuple) -> None:
 @st.fragment
 def timeline_section(reading: PenReading) -> None:
     total = len(reading.points)
-    _points_read(total, (total, float(reading.points.sum())))
-    point = st.slider(
-        "Points read",
-        1,
-        total,
-        key="pen_point",
-        help="Drag to replay the drawing: the RNN has read the coloured points, the CNN sees the ink drawn so far.",
-    )
+    if total == 1:  # a dot: nothing to replay
+        point = 1
+    else:
+        _points_read(total, (total, float(reading.points.sum())))
+        point = st.slider(
+            "Points read",
+            1,
+            total,
+            key="pen_point",
+            help="Drag to replay the drawing: the RNN has read the coloured points, the CNN sees the ink so far.",
+        )
     cnn, _ = resources.digit_model("cnn")
     partial = reading.cnn_until(cnn, point - 1)
     settled = reading.settled_point()

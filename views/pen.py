@@ -7,7 +7,7 @@ from figures import pen as fig
 from models.checkpoint import WeightsError
 from ui import layout, resources
 from ui import pen as sections
-from ui.inputs import CANVAS_SIZE
+from ui.inputs import CANVAS_SIZE, PROMPT_ICON
 
 st.title("Draw in time → RNN")
 st.caption(
@@ -32,7 +32,7 @@ with answer_col:
     st.subheader("After each stroke")
     reading = sections.read(drawing)
     if reading is None:
-        st.info(sections.PEN_PROMPT)
+        st.info(sections.PEN_PROMPT, icon=PROMPT_ICON)
     else:
         sections.answers(reading)
 
