@@ -185,6 +185,18 @@ def draw_strokes(page, strokes: Sequence[Stroke], pixels_per_move: float = 15.0)
         page.mouse.up()
 
 
+def pen_strokes_listed(page, count: int) -> None:
+    """On the pen page: wait until its table of answers after each stroke has `count` rows, and the run that
+    drew it has ended (so the metrics beside it are this drawing's)."""
+    table = page.locator(".st-key-pen_answer [data-testid='stDataFrame']")
+    table.wait_for(state="visible")
+    page.wait_for_function(
+        "([root, n]) => root.isConnected && root.querySelectorAll('[role=\"row\"]').length === n + 1",
+        arg=[table.element_handle(), count],
+    )
+    wait_for_idle_script(page)
+
+
 def _ellipse(cx: float, cy: float, rx: float, ry: float, points: int = 28) -> list[Point]:
     # From the top, clockwise, a little past the start so the loop closes as a hand-drawn 0 does.
     angles = -np.pi / 2 + np.linspace(0, 2 * np.pi + 0.3, points)

@@ -10,7 +10,15 @@ import re
 
 import pytest
 
-from harness.browser import browser_fixtures, clear_canvas, digit_strokes, draw_strokes, metric_value, touch_strokes
+from harness.browser import (
+    browser_fixtures,
+    clear_canvas,
+    digit_strokes,
+    draw_strokes,
+    metric_value,
+    pen_strokes_listed,
+    touch_strokes,
+)
 from ui.pen import PEN_PROMPT
 
 pytestmark = pytest.mark.browser
@@ -30,16 +38,6 @@ def prompt(page):
     return page.locator('[data-testid="stAlertContentInfo"]').filter(has_text=PEN_PROMPT)
 
 
-def strokes_listed(page, count: int) -> None:
-    """Wait until the table of answers after each stroke has `count` rows."""
-    table = page.locator(".st-key-pen_answer [data-testid='stDataFrame']")
-    table.wait_for(state="visible")
-    page.wait_for_function(
-        "([root, n]) => root.querySelectorAll('[role=\"row\"]').length === n + 1",
-        arg=[table.element_handle(), count],
-    )
-
-
 def caption_with(page, pattern: str):
     return page.locator('[data-testid="stCaptionContainer"]').filter(has_text=re.compile(pattern))
 
@@ -47,9 +45,9 @@ def caption_with(page, pattern: str):
 def test_two_mouse_strokes_replayed_and_shuffled(page):
     four = digit_strokes()["4"]
     draw_strokes(page, four[:1])
-    strokes_listed(page, 1)
+    pen_strokes_listed(page, 1)
     draw_strokes(page, four[1:])
-    strokes_listed(page, 2)
+    pen_strokes_listed(page, 2)
     assert metric_value(page, "The pen RNN says") == "4"
     assert metric_value(page, "The CNN says") == "4"
 
@@ -71,7 +69,7 @@ def test_two_mouse_strokes_replayed_and_shuffled(page):
 
 def test_two_touch_strokes_are_read_and_clear_empties_the_page(page):
     touch_strokes(page, digit_strokes()["4"])
-    strokes_listed(page, 2)
+    pen_strokes_listed(page, 2)
     assert metric_value(page, "The pen RNN says") == "4"
     clear_canvas(page)
     prompt(page).wait_for(state="visible")
