@@ -33,7 +33,7 @@ HEADER_HEIGHT = "3.75rem"  # Streamlit's header, fixed over the top of the page
 @dataclass(frozen=True)
 class Step:
     title: str
-    page: str  # a file under pages/
+    page: str  # a file under views/
     params: dict[str, str] = field(default_factory=dict)
     say: str = ""  # one line for the presenter to read out or point at
     # The key of the element `say` talks about (a chart, a widget or a keyed st.container on the page): it is
@@ -112,6 +112,14 @@ STEPS = (
         "Press Start: both begin at chance, 10%. Which one learns faster, per example and per second?",
         anchor="train_start",
     ),
+    # Last, so the numbers of the steps before it, in links already shared, stay as they were.
+    Step(
+        "Time made real: the pen, read as it moves",
+        "views/pen.py",
+        {"pen_example": "A 4, two strokes"},
+        "Drag the timeline: the RNN guesses as the pen moves. Shuffle the points: same picture, same CNN answer.",
+        anchor="pen_point",
+    ),
 )
 
 
@@ -162,7 +170,8 @@ def controls() -> None:
     bar = st.container(border=True, key=BAR_KEY, horizontal=True, vertical_alignment="center", gap="medium", wrap=False)
     if STEP_PARAM not in st.query_params:  # switched on from a page: stay on it until asked to start
         bar.markdown(
-            f"**Presentation mode.** {len(STEPS)} prepared examples: digits, sentences, comparisons.", width="stretch"
+            f"**Presentation mode.** {len(STEPS)} prepared examples: digits, sentences, comparisons, the pen.",
+            width="stretch",
         )
         bar.page_link(STEPS[0].page, label="Start", icon="▶️", query_params=step_params(0))
         _exit_button(bar)
