@@ -39,6 +39,7 @@ TIMEOUT_MS = 120_000
 # Every page and view, so every cached model gets loaded.
 VISITS = (
     ("digits?digits_gallery=1", "Prediction"),
+    ("pen?pen_example=A+4%2C+two+strokes", "The pen RNN says"),
     ("text", "The entities it found"),
     ("compare?compare_gallery=2", "The CNN says"),
     ("compare?compare_tab=The+same+sentence", "Size, accuracy and speed"),

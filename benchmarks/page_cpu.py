@@ -12,6 +12,8 @@ for 0.4 s after the run's end.
 The page loads themselves are not counted.
 
 - digits: a gallery pick reruns the page; the feature-map "Layer" control reruns only its fragment.
+- pen: an example put on the canvas reruns the page (both readers, the answers after each stroke, the
+  timeline and the order experiment); a step of the timeline reruns only its fragment.
 - text / compare, a sentence: new sentences, then the same sentences again, which `st.cache_data`
   (ui/resources.py) answers where the page caches its analysis.
 - compare, digits: new gallery digits, then the same digits again (their occlusion maps cached), and its
@@ -45,6 +47,7 @@ from urllib.parse import urlencode
 from benchmarks.replicas import cpu_seconds, rss_mb
 from deploy.replicas import wait_healthy
 from harness.browser import chromium_available, free_port, launch_browser, start_streamlit, stop
+from ui.examples import PEN_EXAMPLES
 from ui.live import KIND_NAMES
 
 QUIET_S = 0.4
@@ -120,6 +123,17 @@ def choose(key: str, label: str):
     return lambda page: page.locator(f".st-key-{key}").get_by_role("radio", name=label, exact=True).click()
 
 
+def press_key(slider: str, key: str):
+    """Move the slider labelled `slider` one step from the keyboard, as a user would."""
+
+    def act(page) -> None:
+        thumb = page.get_by_role("slider", name=slider)
+        thumb.focus()
+        thumb.press(key)
+
+    return act
+
+
 def enter(key: str, value: str, field: str = "input", submit: str = "Enter"):
     """Type `value` into the widget keyed `key` and submit it (a text area submits with Control+Enter)."""
 
@@ -174,6 +188,15 @@ def run_one(repeats: int, train_seconds: int, env: dict[str, str]) -> dict:
                 layers = ["conv2", "conv3", "conv1"]
                 results["digits: the feature-map layer (fragment)"] = summary(
                     [session.measure(choose("digits_layer", layers[i % 3])) for i in range(repeats)]
+                )
+
+                session.open(f"{url}/pen")
+                examples = list(PEN_EXAMPLES)
+                results["pen: an example drawn on the canvas (page)"] = summary(
+                    [session.measure(pick_pill("Examples", examples[i % len(examples)])) for i in range(repeats)]
+                )
+                results["pen: the timeline moved a point (fragment)"] = summary(
+                    [session.measure(press_key("Points read", "ArrowLeft")) for _ in range(repeats)]
                 )
 
                 session.open(f"{url}/text")
