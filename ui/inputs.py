@@ -14,6 +14,14 @@ if TYPE_CHECKING:
 
 MAX_CHARS = 20_000
 CANVAS_SIZE = 280  # px, square: the drawing canvas on every page that has one
+# How every page's canvas looks and draws: white freehand ink on black, CANVAS_SIZE square.
+BLACK_CANVAS = {
+    "stroke_color": "#FFFFFF",
+    "background_color": "#000000",
+    "height": CANVAS_SIZE,
+    "width": CANVAS_SIZE,
+    "drawing_mode": "freedraw",
+}
 
 # What each page with a canvas says while it is empty, beside PROMPT_ICON; the tests and benchmarks wait for these.
 PROMPT_ICON = "✏️"
@@ -48,12 +56,8 @@ class DigitSource:
         """The black drawing canvas, CANVAS_SIZE square; its image is kept as `{prefix}_drawing`.
         st_canvas comes from the page: only page files import streamlit-drawable-canvas."""
         canvas = st_canvas(
+            **BLACK_CANVAS,
             stroke_width=stroke_width,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            height=CANVAS_SIZE,
-            width=CANVAS_SIZE,
-            drawing_mode="freedraw",
             return_image_data=True,
             key=self.canvas_key,
             on_change=self.use_canvas,

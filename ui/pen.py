@@ -14,7 +14,7 @@ from sources.pen import PenInputError, canvas_from_strokes, clip_to_canvas, stro
 from sources.pen_drawings import drawing as example_drawing
 from ui import charts, resources
 from ui.examples import PEN_EXAMPLES
-from ui.inputs import CANVAS_SIZE
+from ui.inputs import BLACK_CANVAS, CANVAS_SIZE
 
 PEN_PROMPT = "Draw a digit on the black canvas, stroke by stroke, or pick an example."  # shown beside PROMPT_ICON
 # Strokes listed one by one in the table; a drawing with more is summarised (each row costs a CNN reading).
@@ -49,12 +49,8 @@ def canvas(st_canvas) -> dict | None:
         state.pen_initial = None if strokes is None else canvas_from_strokes(strokes, BRUSH_WIDTH)
     st.pills("Examples", list(PEN_EXAMPLES), key="pen_example", on_change=use_example, bind="query-params")
     result = st_canvas(
+        **BLACK_CANVAS,
         stroke_width=BRUSH_WIDTH,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
         initial_drawing=state.pen_initial,
         key=f"pen_canvas_{state.pen_canvas_version}",
     )
