@@ -134,3 +134,19 @@ def test_the_stroke_table_has_a_row_per_stroke_and_a_dash_before_any_ink():
     rows = fig.stroke_rows(np.stack([P1, P7, P7]), [0, 2], [None, P7])
     assert [r["after stroke"] for r in rows] == [1, 2] and [r["points read"] for r in rows] == [1, 3]
     assert rows[0]["CNN says"] == "—" and rows[1]["CNN says"] == "7 (91%)" and rows[0]["RNN says"] == "1 (91%)"
+
+
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        [[[140.0, 140.0]]],  # one point
+        [[[90.0, 90.0]] * 5],  # a stroke of identical points
+        [[[140 + 100 * np.cos(t), 140 + 100 * np.sin(t)] for t in np.linspace(0, 60, 10_000)]],  # 10,000 points
+    ],
+)
+def test_odd_but_valid_drawings_are_read_whole(models, strokes):
+    pen_model, cnn = models
+    reading = read_pen({"width": 280, "height": 280, "strokes": strokes}, pen_model, cnn)
+    assert 1 <= len(reading.points) <= pen.MAX_POINTS and len(reading.step_probs) == len(reading.points)
+    assert np.isfinite(reading.step_probs).all() and np.isfinite(reading.cnn_probs).all()
+    assert len(reading.strokes_until(len(reading.points) - 1)) == 1
