@@ -156,6 +156,7 @@ def evaluate_pen(limit: int | None, seed: int) -> dict:
         "seed": seed,
         "seconds": round(time.perf_counter() - started, 1),
         "manifest_accuracy": manifest.get("metrics", {}).get("mnist_test_paths_accuracy"),
+        "command": "python -m training.evaluate pen" + (f" --limit {limit}" if limit else "") + f" --seed {seed}",
     }
 
 
