@@ -214,3 +214,25 @@ def test_the_cli_reads_a_drawing_with_both_models(tmp_path, trained):
     assert code == 0
     assert answer["rnn"]["prediction"] == 4 and answer["cnn"]["prediction"] == 4
     assert len(answer["rnn"]["after_each_point"]) == answer["n_points"]
+
+
+def test_the_readme_reports_the_recorded_pen_figures():
+    """The README's pen figures are the ones `python -m training.evaluate pen` and `benchmarks.pen_drawn` wrote."""
+    import json
+
+    from runtime import PROJECT_ROOT, weights_dir
+
+    files = [weights_dir() / name for name in ("pen.json", "pen_evaluation.json", "pen_drawn.json")]
+    if not all(f.exists() for f in files):
+        pytest.skip("the pen's weights and reports are not all built yet: run `python -m training.train_pen`")
+    manifest, evaluation, drawn = (json.loads(f.read_text()) for f in files)
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert evaluation["rnn"]["accuracy"] == manifest["metrics"]["mnist_test_paths_accuracy"]
+    for figure in (
+        f"**{evaluation['rnn']['accuracy']:.2%}**",
+        f"{evaluation['rnn']['accuracy_points_shuffled']:.2%}",
+        f"{evaluation['cnn']['accuracy']:.2%}",
+        f"identical on {evaluation['cnn']['answers_identical_when_shuffled']:,} of {evaluation['n']:,}",
+        f"RNN {drawn['rnn_right']} of {drawn['drawings']}",
+    ):
+        assert figure in readme
