@@ -20,10 +20,13 @@ speller, --pairs: words on their own; FILE holds Norvig's `right: wrong1 wrong2`
 --pairs (Norvig's two test sets, from --data) or with --wikipedia (also both halves of Wikipedia's list
 of common misspellings), {"results": {name: scores}, "manifest_metrics": ...}.
 speller, --sentences: whole sentences; FILE has one `wrong sentence<TAB>right sentence` pair a line,
-tokens separated by single spaces, both sides with as many tokens (else the line is `skipped`). The
-corrector reads the whole sentence and returns one token per token; comparisons ignore case.
-correction_rate = wrong tokens fixed / wrong tokens; false_alarm_rate = right tokens changed / right
-tokens; --no-context is the same corrector without the RNN's context score (the ablation).
+tokens separated by single spaces. The two sides pair one token with one, or where their lengths differ, a
+word run together with the two it stands for (brokedown: broke down) and two words with the one they make
+(some times: sometimes); a line they cannot be paired on is `skipped`. The corrector reads the whole
+sentence and returns one token per token: a split as one token with its space ("broke down", fixed when it
+equals the right side's two tokens with their space), a join as the word and ""; comparisons ignore case.
+correction_rate = errors fixed / errors; false_alarm_rate = right tokens changed / right tokens;
+--no-context is the same corrector without the RNN's context score (the ablation).
 
 pen: the pen GRU on paths traced from the MNIST test split (never trained on), as traced, with their points
 shuffled (the ablation: the same ink in a random order) and with their strokes reversed; beside it the digit

@@ -9,7 +9,9 @@ The package, by responsibility:
 - model: all of it as one module, the state dict of weights/speller.pt;
 - corrector: the loaded `SpellingCorrector`, which words it checks, their candidates and lookup structures;
 - reading: the context model's scores for the candidates, and what it expected at a position;
-- decisions: which words to flag, and what to suggest;
+- decisions: which words to flag, and what to suggest: a word, a split (brokedown: broke down) or a join
+  (some times: sometimes);
+- variants: British and American spellings of one word, never corrections of each other;
 - text: tokens, sentences, casing and clitics.
 
 The loaded `SpellingCorrector` is read-only: every function returns fresh results, so one cached copy

@@ -2,30 +2,32 @@
 
 The loaded `SpellingCorrector` holds the model and the lookup structures built from it once; it is
 read-only after __init__, so one cached copy serves every thread. A `Check` is one word of one text,
-with its candidates; the context model's scores are added to it by reading.py.
+with its candidates, and for an unknown word its splits into two known words; a `Join` is two known words
+that make one. The context model's scores are added to both by reading.py.
 
 Left alone: words with digits, URLs, e-mail addresses, words with letters outside a-z (other scripts,
 accents), mixed-case words (iPhone), short all-capital acronyms, any token overlapping a protected span
 (the named entities the tagger found), capitalised words inside a sentence (names), and all-capital
-real words (headlines).
+real words (headlines). A real word's British or American spelling is never among its candidates.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from models.speller.alignment import alignment_costs, edit_cost_matrix, osa_distance
-from models.speller.alphabet import PAD, encode, normalise_apostrophes
+from models.speller.alphabet import LETTER_CODES, PAD, encode, normalise_apostrophes
 from models.speller.context import UNKNOWN_ID, WordVocab
 from models.speller.index import DeleteIndex
 from models.speller.model import Speller, load_model
 from models.speller.text import ACRONYM_MAX, LATIN_WORD, Token, casing, known_with_clitic, split_clitic, tokenize
+from models.speller.variants import variant_key
 
 # Words longer than this get no candidates: no dictionary word is longer than 28 letters, and the
 # dynamic programme's cost grows with the length.
@@ -34,6 +36,8 @@ MAX_WORD_LENGTH = 32
 MAX_RANKED = 100
 # Words whose candidates are kept once found: at most about 4 KB each, so at most about 20 MB.
 CANDIDATE_CACHE = 5_000
+# The only one-letter words a split or a join may make or use.
+ONE_LETTER_WORDS = frozenset({"a", "i"})
 
 
 @dataclass
@@ -50,6 +54,31 @@ class Check:
     features: np.ndarray  # (K, F): context features from the words just next to it
     window: Window | None = None  # a real word read in the sentence, with its best rivals
     screened_out: bool = False  # a real word whose rivals fell too far short to be read at all
+    # An unknown word's splits into two known words (brokedown: broke down), as pairs of dictionary ids, with
+    # their features; their rows follow those of `ids`: row len(ids) + s is splits[s].
+    splits: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))  # (S, 2)
+    split_features: np.ndarray | None = None  # (S, F)
+
+    def n_rows(self) -> int:
+        return len(self.ids) + len(self.splits)
+
+    def all_features(self) -> np.ndarray:
+        """(K + S, F): the candidates' features, then the splits'."""
+        if not len(self.splits):
+            return self.features
+        return np.concatenate([self.features, self.split_features])
+
+
+@dataclass
+class Join:
+    """Two known words typed apart that make one known word (every one: everyone), to be read in the sentence."""
+
+    first: int  # token indices of the two words
+    second: int
+    case: str  # the first word's case, which the joined word takes
+    typed_ids: tuple[int, int]  # dictionary ids of the two words
+    joined_id: int
+    features: np.ndarray  # (2, F): row 0 the two words as typed, row 1 the joined word
 
 
 @dataclass
@@ -97,9 +126,16 @@ class SpellingCorrector:
         }
         self.margins = {mode: float(model.real_word_margin[i]) for i, mode in enumerate(c.modes)}
         self.screens = {mode: float(model.real_word_screen[i]) for i, mode in enumerate(c.modes)}
+        # The edit table has no space: a space left out (a split: brokedown) or put in (a join: every one) costs
+        # what the table's median letter left out does.
+        self.space_cost = float(np.median(self.channel_cost[0, 1 + np.array(LETTER_CODES)]))
+        # Each word's place in the dictionary by frequency, 0 the commonest.
+        rank = np.empty(len(self.words), dtype=np.int64)
+        rank[np.argsort(-counts, kind="stable")] = np.arange(len(self.words))
+        self.frequency_rank = rank
         arrays = [self.log_frequency, self.sounds, self._sound_words, self._sound_starts, self.channel_cost]
         arrays += [self.context_ids, self.in_context]
-        arrays.append(self.unknown_share)
+        arrays += [self.unknown_share, self.frequency_rank]
         for array in arrays + [w for by_kind in self.weights.values() for w in by_kind.values()]:
             array.flags.writeable = False
         # A word's candidates and their edit and frequency features do not depend on the text around it, and
@@ -154,6 +190,10 @@ def _word_candidates(speller: SpellingCorrector, word: str, real_word: bool) -> 
         sound_alike = sound_alike[speller.in_context[sound_alike]]
         far = np.array([osa_distance(word, speller.words[i]) for i in sound_alike], dtype=np.int64)
         ids, distances = np.concatenate([[own], sound_alike, ids]), np.concatenate([[0], far, distances])
+        # The word's British or American spelling is right too, never a correction (favour, favor).
+        key = variant_key(word)
+        keep = np.array([i == 0 or variant_key(speller.words[w]) != key for i, w in enumerate(ids)], dtype=bool)
+        ids, distances = ids[keep], distances[keep]
     if len(ids) > MAX_RANKED:
         # Short words have hundreds of candidates: keep those at distance 1 and the commonest others.
         keep = np.sort(np.argsort(distances * 1e6 + np.arange(len(ids)), kind="stable")[:MAX_RANKED])
@@ -211,5 +251,64 @@ def find_checks(
                 continue
             stem, clitic = split_clitic(lowered)
             ids, features = candidates(speller, stem)
-            checks.append(Check(index, token, stem, clitic, case, False, ids, features))
+            check = Check(index, token, stem, clitic, case, False, ids, features)
+            check.splits, check.split_features = split_candidates(speller, stem)
+            checks.append(check)
     return found, checks
+
+
+def _joinable(speller: SpellingCorrector, word: str) -> bool:
+    """A word a split may make or a join may use: known to the dictionary and to the context model."""
+    own = speller.word_ids.get(word, -1)
+    return own >= 0 and bool(speller.in_context[own]) and (len(word) > 1 or word in ONE_LETTER_WORDS)
+
+
+def split_candidates(speller: SpellingCorrector, word: str) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs (S, 2) of dictionary ids, features (S, F)): the ways to cut `word` into two known words, each
+    scored as one edit (a space left out), as common as its rarer word at most, context features still zero."""
+    cuts = range(1, len(word)) if len(word) <= MAX_WORD_LENGTH else ()
+    pairs = [
+        (speller.word_ids[word[:k]], speller.word_ids[word[k:]])
+        for k in cuts
+        if _joinable(speller, word[:k]) and _joinable(speller, word[k:])
+    ]
+    features = np.zeros((len(pairs), len(speller.config.ranker_features)), dtype=np.float32)
+    pairs_array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    column = speller.feature
+    features[:, column["channel"]] = -speller.space_cost
+    features[:, column["log_frequency"]] = speller.log_frequency[pairs_array].min(axis=1) if pairs else 0.0
+    features[:, column["distance"]] = 1.0
+    features[:, column["length_change"]] = 1.0
+    return pairs_array, features
+
+
+def find_joins(
+    speller: SpellingCorrector, text: str, found: list[Token], protected_spans: Iterable[tuple[int, int]] = ()
+) -> list[Join]:
+    """Two neighbouring lower-case known words, one space apart in one sentence, that make a known word (some
+    times: sometimes); the first may open the sentence with a capital."""
+    protected = sorted((int(s), int(e)) for s, e in protected_spans)
+    column = speller.feature
+    joins = []
+    for index in range(len(found) - 1):
+        first, second = found[index], found[index + 1]
+        if first.kind != "word" or second.kind != "word" or first.sentence != second.sentence:
+            continue
+        if text[first.end : second.start] != " " or any(s < second.end and first.start < e for s, e in protected):
+            continue
+        case = casing(first.text)
+        if not (case == "lower" or (case == "capitalised" and first.opens_sentence)) or casing(second.text) != "lower":
+            continue
+        a, b = first.text.lower(), second.text
+        if not (_joinable(speller, a) and _joinable(speller, b) and _joinable(speller, a + b)):
+            continue
+        typed, joined = (speller.word_ids[a], speller.word_ids[b]), speller.word_ids[a + b]
+        features = np.zeros((2, len(speller.config.ranker_features)), dtype=np.float32)
+        features[0, column["log_frequency"]] = speller.log_frequency[list(typed)].min()
+        features[0, column["typed_word"]] = 1.0
+        features[1, column["channel"]] = -speller.space_cost
+        features[1, column["log_frequency"]] = speller.log_frequency[joined]
+        features[1, column["distance"]] = 1.0
+        features[1, column["length_change"]] = 1.0
+        joins.append(Join(index, index + 1, case, typed, joined, features))
+    return joins

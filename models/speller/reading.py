@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from models.speller.context import PAD_ID, pad_sentences
-from models.speller.corrector import Check, SpellingCorrector, Window
+from models.speller.corrector import Check, Join, SpellingCorrector, Window
 from models.speller.model import KINDS, MODES
 from models.speller.text import Token, lm_form, sentences, tokenize
 
@@ -88,6 +88,7 @@ def rnn_context(speller: SpellingCorrector, found: Sequence[Token], checks: Sequ
     screen, with their best rivals, read in the whole sentence (read_windows)."""
     neighbour_context(speller, found, checks)
     read_windows(speller, found, [check for check in checks if check.real_word and len(check.ids) > 1])
+    read_splits(speller, found, [check for check in checks if len(check.splits)])
 
 
 def read_windows(speller: SpellingCorrector, found: Sequence[Token], checks: Sequence[Check]) -> None:
@@ -152,6 +153,89 @@ def read_windows(speller: SpellingCorrector, found: Sequence[Token], checks: Seq
             for k, r in enumerate(refs):
                 features[k, column[name]] += sum(log_prob[direction][(r, t)] for t in after[direction](p, n))
         check.window = Window(rows, features)
+
+
+def read_variants(
+    speller: SpellingCorrector, found: Sequence[Token], plans: Sequence[tuple[Sequence[int], Sequence[Sequence[int]]]]
+) -> list[np.ndarray]:
+    """For each plan (token indices of a run of neighbouring tokens, variants: lists of context-model ids to
+    put in their place, of any length), each variant read in its sentence: (V, 2) log-probabilities of the
+    variant's words and the next W words given the words before (forwards), and of the variant's words and
+    the W words before given the words after (backwards). Variants of different lengths are compared over
+    the same words around them, so a split pays for its extra word and a join gains from its missing one."""
+    if not plans:
+        return []
+    window = speller.config.context_window
+    where = {i: (group, position) for group in sentences(found) for position, i in enumerate(group, start=1)}
+    typed: dict[int, list[int]] = {}  # a sentence's first token -> its ids as typed
+    sequences, spans = [], []  # spans: (plan, first position, variant length) of each sequence
+    for number, (tokens, variants) in enumerate(plans):
+        group, position = where[tokens[0]]
+        if group[0] not in typed:
+            typed[group[0]] = speller.vocab.encode([lm_form(found[i]) for i in group])
+        base = typed[group[0]]
+        for ids in variants:
+            sequences.append([*base[:position], *ids, *base[position + len(tokens) :]])
+            spans.append((number, position, len(ids)))
+    # Forwards the variant and the next W words (the closing <s> included); backwards the variant and the W
+    # words before it (the opening <s> included).
+    read = {
+        "left": lambda p, m, n: range(p, min(p + m - 1 + window, n - 1) + 1),
+        "right": lambda p, m, n: range(max(p - window, 0), p + m),
+    }
+    needed = {
+        direction: [(r, t) for r, (_, p, m) in enumerate(spans) for t in span(p, m, len(sequences[r]))]
+        for direction, span in read.items()
+    }
+    batch, lengths = pad_sentences(sequences)
+    context = speller.model.context
+    totals = np.zeros((len(sequences), 2), dtype=np.float64)
+    with torch.inference_mode():
+        out = context(batch, lengths)
+        for column, (direction, queries) in enumerate((("left", out.left_query), ("right", out.right_query))):
+            seq, pos = (torch.tensor(part) for part in zip(*needed[direction], strict=True))
+            values = context.log_probs(queries[seq, pos], direction, batch[seq, pos][:, None])[:, 0].numpy()
+            np.add.at(totals[:, column], seq.numpy(), values)
+    results, start = [], 0
+    for _, variants in plans:
+        results.append(totals[start : start + len(variants)].astype(np.float32))
+        start += len(variants)
+    return results
+
+
+def read_splits(speller: SpellingCorrector, found: Sequence[Token], checks: Sequence[Check]) -> None:
+    """For each unknown word that splits into two known words: its best candidates (by the words just next to
+    it) and its splits, each read in the sentence (read_variants), as the check's window."""
+    weight = speller.weights[MODES[0]][KINDS[0]]
+    plans, chosen = [], []
+    for check in checks:
+        best = np.argsort(-(check.features @ weight), kind="stable")[: speller.config.rescored - 1]
+        rows = np.concatenate([best, len(check.ids) + np.arange(len(check.splits))]).astype(np.int64)
+        words = [[int(speller.context_ids[check.ids[row]])] for row in best]
+        words += [[int(speller.context_ids[a]), int(speller.context_ids[b])] for a, b in check.splits]
+        plans.append(([check.token_index], words))
+        chosen.append((check, rows))
+    column = speller.feature
+    for (check, rows), read in zip(chosen, read_variants(speller, found, plans), strict=True):
+        features = check.all_features()[rows].copy()
+        share = np.zeros(len(rows), dtype=np.float32)  # a candidate outside the context vocabulary: its share
+        share[: len(rows) - len(check.splits)] = speller.unknown_share[check.ids[rows[: len(rows) - len(check.splits)]]]
+        features[:, column["context_left"]] = read[:, 0] + share
+        features[:, column["context_right"]] = read[:, 1] + share
+        check.window = Window(rows, features)
+
+
+def read_joins(speller: SpellingCorrector, found: Sequence[Token], joins: Sequence[Join]) -> None:
+    """Each join's two words and its joined word read in the sentence (read_variants): its context features."""
+    ids = speller.context_ids
+    plans = [
+        ([join.first, join.second], [[int(ids[i]) for i in join.typed_ids], [int(ids[join.joined_id])]])
+        for join in joins
+    ]
+    column = speller.feature
+    for join, read in zip(joins, read_variants(speller, found, plans), strict=True):
+        join.features[:, column["context_left"]] = read[:, 0]
+        join.features[:, column["context_right"]] = read[:, 1]
 
 
 # Fills in the context features of the checks; rnn_context is the corrector's own. Another may stand in

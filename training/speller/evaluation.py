@@ -95,28 +95,71 @@ def read_sentence_pairs(path: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
+def align_tokens(wrong: Sequence[str], right: Sequence[str]) -> list[tuple[int, int, int, int]] | None:
+    """Groups (wrong start, wrong end, right start, right end) pairing the tokens of a sentence as typed with
+    those of the sentence meant, in order: one with one, or where the two sides differ in length, a word
+    run together with the two it stands for (brokedown: broke down) or two words with the one they make
+    (some times: sometimes), matched case-insensitively, punctuation included. None when no such pairing
+    covers both sides. Equal lengths always pair one with one."""
+    n, m = len(wrong), len(right)
+    if n == m:
+        return [(i, i + 1, i, i + 1) for i in range(n)]
+    a, b = [t.lower() for t in wrong], [t.lower() for t in right]
+    # best[i][j]: fewest splits and joins pairing wrong[:i] with right[:j], and the step that got there.
+    best: dict[tuple[int, int], tuple[int, tuple[int, int]]] = {(0, 0): (0, (0, 0))}
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if (i, j) not in best:
+                continue
+            cost = best[(i, j)][0]
+            steps = [((1, 1), 0)]
+            if j + 2 <= m and a[i : i + 1] == [b[j] + b[j + 1]]:
+                steps.append(((1, 2), 1))
+            if i + 2 <= n and b[j : j + 1] == [a[i] + a[i + 1]]:
+                steps.append(((2, 1), 1))
+            for (di, dj), extra in steps:
+                if i + di <= n and j + dj <= m and best.get((i + di, j + dj), (cost + extra + 1,))[0] > cost + extra:
+                    best[(i + di, j + dj)] = (cost + extra, (di, dj))
+    if (n, m) not in best:
+        return None
+    groups, i, j = [], n, m
+    while i or j:
+        di, dj = best[(i, j)][1]
+        groups.append((i - di, i, j - dj, j))
+        i, j = i - di, j - dj
+    return groups[::-1]
+
+
 def evaluate_corrections(correct: Callable[[list[str]], list[str]], pairs: Sequence[tuple[str, str]]) -> dict:
     """Any corrector on whole sentences, token by token, case-insensitively: `correct` gets a sentence's
-    tokens and returns one token for each.
+    tokens and returns one token for each: a split as one token with a space in it ("broke down"), a join
+    as the joined word followed by "".
 
-    correction_rate: wrong tokens fixed exactly / wrong tokens; false_alarm_rate: right tokens changed /
-    right tokens; accuracy: tokens right after correction / tokens. A pair whose two sides differ in
-    their number of tokens is `skipped`.
+    The two sides are paired by align_tokens: a word run together counts as one error, fixed when its token
+    equals the two right tokens with their space; two words typed apart count as one error, fixed when they
+    come back as the right token and "". correction_rate: errors fixed / errors; false_alarm_rate: right
+    tokens changed / right tokens; accuracy: tokens right after correction / tokens (a split or a join
+    counting as one). A pair the alignment cannot pair is `skipped`.
     """
     errors = fixed = right = changed = tokens = correct_after = skipped = sentences = 0
     started, cpu_started = time.perf_counter(), time.thread_time()
     for wrong, meant in pairs:
         wrong_tokens, right_tokens = wrong.split(), meant.split()
-        if len(wrong_tokens) != len(right_tokens):
+        groups = align_tokens(wrong_tokens, right_tokens)
+        if groups is None:
             skipped += 1
             continue
         sentences += 1
         output = correct(wrong_tokens)
-        for typed, target, out in zip(wrong_tokens, right_tokens, output, strict=True):
-            typed, target, out = typed.lower(), target.lower(), out.lower()
+        if len(output) != len(wrong_tokens):
+            raise ValueError("the corrector returned a different number of tokens")
+        for ws, we, rs, re_ in groups:
+            typed = [t.lower() for t in wrong_tokens[ws:we]]
+            target = [" ".join(right_tokens[rs:re_]).lower()] + [""] * (we - ws - 1)
+            out = [t.lower() for t in output[ws:we]]
             tokens += 1
             correct_after += out == target
-            if typed != target:
+            if (we - ws, re_ - rs) != (1, 1) or typed != target:
                 errors += 1
                 fixed += out == target
             else:
