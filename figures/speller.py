@@ -13,14 +13,19 @@ from figures.common import MARGIN, figure, plot_text, probability_heatmap, signe
 SURPRISE_BELOW = 0.05
 
 
-# How each kind of flag is underlined: a misspelling (not a word at all) and a real word in the wrong place. The
+# How each kind of flag is underlined: a misspelling (not a word at all), words run together (not a word, best
+# split in two), a real word in the wrong place, and two real words that make one here. The
 # line lies on the page itself, so it has a colour for Streamlit's light theme and one for its dark, Okabe–Ito
 # vermillion and blue darkened or lightened to 4.5:1 against each page (tests/classroom/test_contrast.py); light-dark()
 # picks one by the theme.
 FLAG_STYLES = {
     "unknown": ("wavy", ("#c04f00", "#ff8c42"), "not a word"),
+    "split": ("dashed", ("#c04f00", "#ff8c42"), "words run together"),
     "real_word": ("double", ("#0072b2", "#56b4e9"), "a real word, but not here"),
+    "join": ("dotted", ("#0072b2", "#56b4e9"), "one word, typed as two"),
 }
+# What hovering over a flag says before its suggestions.
+FLAG_HINTS = {"real_word": "A real word, but not here. ", "split": "Words run together. ", "join": "One word here. "}
 PART_COLOURS = {"edit": "#e69f00", "frequency": "#009e73", "context": "#0072b2"}
 PART_NAMES = {"edit": "edit model", "frequency": "word frequency", "context": "the RNN's context"}
 
@@ -49,7 +54,7 @@ def flagged_html(text: str, flags) -> str:
     for flag in sorted(flags, key=lambda f: f.start):
         parts.append(html.escape(text[cursor : flag.start]))
         hint = ", ".join(f"{s.word} ({s.score:.0%})" for s in flag.suggestions[:3]) or "no suggestion"
-        prefix = "A real word, but not here. " if flag.kind == "real_word" else ""
+        prefix = FLAG_HINTS.get(flag.kind, "")
         parts.append(
             f'<span title="{html.escape(prefix + "Did you mean: " + hint, quote=True)}" '
             f'data-flag="{flag.kind}" style="{_underline(flag.kind)}">{html.escape(text[flag.start : flag.end])}</span>'

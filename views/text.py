@@ -162,7 +162,8 @@ if not flags:
 else:
     for flag in flags[:12]:
         word_col, *suggestion_cols = st.columns([1.2, 1, 1, 1], vertical_alignment="center")
-        word_col.markdown(f"**{flag.word}** →" + (" *(a real word, but not here)*" if flag.kind == "real_word" else ""))
+        note = f" *({spell_fig.FLAG_STYLES[flag.kind][2]})*" if flag.kind != "unknown" else ""
+        word_col.markdown(f"**{flag.word}** →{note}")
         for column, suggestion in zip(suggestion_cols, flag.suggestions[:3], strict=False):
             column.button(
                 f"{suggestion.word} ({suggestion.score:.0%})",
