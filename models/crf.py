@@ -12,6 +12,9 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+# An excluded tag's emission: exp() of it underflows to 0 in float32, yet sums of it stay finite.
+_EXCLUDED = -1.0e4
+
 
 class CRF(nn.Module):
     def __init__(self, num_tags: int):
@@ -41,13 +44,28 @@ class CRF(nn.Module):
             alphas.append(alpha)
         return alphas
 
-    def log_partition(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """log Z by the forward algorithm: (B, T, K), (B, T) -> (B,)."""
+    def log_partition(
+        self, emissions: torch.Tensor, mask: torch.Tensor, allowed: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """log Z by the forward algorithm: (B, T, K), (B, T) -> (B,). With allowed (B, T, K) bool, the sum
+        runs only over the paths whose every tag is allowed at its step."""
+        if allowed is not None:
+            emissions = emissions.masked_fill(~allowed, _EXCLUDED)
         return torch.logsumexp(self._alphas(emissions, mask)[-1] + self.end, dim=1)
 
-    def nll(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Negative log-likelihood of each gold path: (B,)."""
-        return self.log_partition(emissions, mask) - self.path_score(emissions, tags, mask)
+    def nll(
+        self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor, partial: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Negative log-likelihood of each gold path: (B,).
+
+        partial (B, T, K) bool, for partly labelled sentences: the gold is every path through the allowed
+        tags (a corpus without MISC allows O or any MISC tag where it says O), and the loss is
+        log Z - log Z(allowed), so the model is neither rewarded nor punished for MISC there
+        (Tsuboi et al. 2008's marginal likelihood). A row that allows only the gold tag gives the plain NLL."""
+        log_z = self.log_partition(emissions, mask)
+        if partial is None:
+            return log_z - self.path_score(emissions, tags, mask)
+        return log_z - self.log_partition(emissions, mask, partial)
 
     def log_marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """log p(y_t = k | x) by forward-backward: (B, T, K); rows of padded steps are meaningless."""

@@ -291,13 +291,18 @@ class NERTagger(nn.Module):
         states, emissions = self.encode(embeddings, batch.mask)
         return NEROutput(word, char, case, embeddings, states, emissions, batch.mask)
 
-    def loss(self, batch: NERBatch) -> torch.Tensor:
-        """Mean negative log-likelihood of the gold tag paths, per sentence."""
+    def loss(self, batch: NERBatch, partial: torch.Tensor | None = None) -> torch.Tensor:
+        """Mean negative log-likelihood of the gold tag paths, per sentence. partial (B, T, K) bool marks
+        the tags each token may take where the corpus does not decide (see CRF.nll); None: the gold alone."""
         emissions = self(batch).emissions  # (B, T, K)
         if self.crf is not None:
-            return self.crf.nll(emissions, batch.tag_ids, batch.mask).mean()
-        token_nll = nn.functional.cross_entropy(emissions.transpose(1, 2), batch.tag_ids, reduction="none")  # (B, T)
-        return (token_nll * batch.mask).sum(1).mean()
+            return self.crf.nll(emissions, batch.tag_ids, batch.mask, partial).mean()
+        if partial is None:
+            token_nll = nn.functional.cross_entropy(emissions.transpose(1, 2), batch.tag_ids, reduction="none")
+        else:  # the softmax tagger's version: -log of the probability of the allowed tags together
+            log_probs = emissions.log_softmax(dim=-1)  # (B, T, K)
+            token_nll = -log_probs.masked_fill(~partial, float("-inf")).logsumexp(dim=-1)  # (B, T)
+        return torch.where(batch.mask, token_nll, 0.0).sum(1).mean()
 
     def tag_log_probs(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """(B, T, K) log p(tag at t | sentence): CRF marginals, or the per-token softmax."""

@@ -62,9 +62,16 @@ def parse_conll(lines: Iterable[str], source: str = "<text>") -> list[Sentence]:
 
 
 def read_conll(path: str | Path) -> list[Sentence]:
-    """[(tokens, tags), ...] in file order; -DOCSTART- lines skipped; tags as written (IOB1 or IOB2)."""
+    """[(tokens, tags), ...] in file order; -DOCSTART- lines skipped; tags as written (IOB1 or IOB2).
+    A tab-separated line whose token is blank (a lone space: the Broad Twitter Corpus has six) is left
+    out, since no tokenizer yields such a token."""
     with open(path, encoding="utf-8") as fh:
-        return parse_conll(fh, str(path))
+        return parse_conll((line for line in fh if not _blank_token(line)), str(path))
+
+
+def _blank_token(line: str) -> bool:
+    token, tab, rest = line.partition("\t")
+    return bool(tab) and not token.strip() and bool(rest.strip())
 
 
 def read_split(split: str, override: str | Path | None = None) -> tuple[list[Sentence], str]:

@@ -1,7 +1,7 @@
 """Evaluate a committed model on held-out data; prints one JSON object on stdout.
 
     python -m training.evaluate digits [--model cnn] [--npz FILE]
-    python -m training.evaluate ner [--model bilstm] [--conll FILE]
+    python -m training.evaluate ner [--model bilstm] [--conll FILE] [--lower] [--no-misc]
     python -m training.evaluate speller [--pairs FILE [FILE ...]] [--wikipedia] [--data DIR]
     python -m training.evaluate speller --sentences FILE [--no-context]
     python -m training.evaluate pen [--limit N] [--seed S]
@@ -13,7 +13,10 @@ and `labels` (N,). Every image goes through the same preprocessing as a canvas d
 ner, without --conll: the CoNLL-2003 English test set (from --data, $CNNRNN_DATA or ../shared/data).
 ner, with --conll: FILE has one token per line, the token first and its tag last (IOB1 or IOB2),
 blank lines between sentences; -DOCSTART- lines are skipped. Scores are conlleval's
-exact-match entity precision, recall and F1, in percent, overall and per type.
+exact-match entity precision, recall and F1, in percent, overall and per type. --lower lower-cases every
+token before tagging (text as students type it; the gold stays); --no-misc drops the tagger's MISC guesses
+before scoring, for a corpus without MISC such as the Broad Twitter Corpus (`--conll
+../shared/data/ner-extra/btc/f.conll`, the section no tagger here trains on).
 
 speller, --pairs: words on their own; FILE holds Norvig's `right: wrong1 wrong2` lines or a
 `wrong<TAB>right` TSV; top-1 and top-3 accuracy. With one FILE, its scores; with several, without
@@ -90,27 +93,34 @@ def evaluate_digits(model_name: str, npz: Path | None, limit: int | None, pipeli
     }
 
 
-def evaluate_ner(model_name: str, conll: Path | None, data: str | None, limit: int | None) -> dict:
+def evaluate_ner(args: argparse.Namespace) -> dict:
     from models.ner import load_tagger, predict
+    from sources import btc
     from sources.conll import entity_scores, read_conll, read_split, sha256_file
+    from training.ner.data import recased
 
-    model, manifest = load_tagger(model_name)
-    if conll is None:
-        sentences, sha = read_split("test", data)
+    model, manifest = load_tagger(args.model, args.weights_dir)
+    if args.conll is None:
+        sentences, sha = read_split("test", args.data)
         source = "conll2003-test"
     else:
-        sentences, sha, source = read_conll(conll), sha256_file(conll), str(conll)
-    if limit:
-        sentences = sentences[:limit]
+        sentences, sha, source = read_conll(args.conll), sha256_file(args.conll), str(args.conll)
+    if args.limit:
+        sentences = sentences[: args.limit]
     if not sentences:
         raise ValueError(f"{source} holds no sentences")
+    token_lists = [recased(tokens, "lower") if args.lower else tokens for tokens, _ in sentences]
     started = time.perf_counter()
-    predicted = predict(model, [tokens for tokens, _ in sentences])
+    predicted = predict(model, token_lists)
     seconds = time.perf_counter() - started
+    if args.no_misc:
+        predicted = [btc.without_misc(tags) for tags in predicted]
     scores = entity_scores([tags for _, tags in sentences], predicted)
     return {
         "task": "ner",
-        "model": model_name,
+        "model": args.model,
+        "lower_cased": args.lower,
+        "misc_guesses_dropped": args.no_misc,
         "f1": scores["f1"],
         "precision": scores["precision"],
         "recall": scores["recall"],
@@ -184,6 +194,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     ner.add_argument("--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)")
     ner.add_argument("--limit", type=int, default=None, help="evaluate only the first N sentences (default: all)")
+    ner.add_argument("--lower", action="store_true", help="lower-case every token before tagging (default: off)")
+    ner.add_argument(
+        "--no-misc", action="store_true", help="drop MISC guesses, for a corpus without MISC (default: off)"
+    )
+    ner.add_argument(
+        "--weights-dir", type=Path, default=None, help="folder of the tagger's weights (default: weights/)"
+    )
     speller = tasks.add_parser("speller", help="the spelling corrector on (misspelling, correction) pairs")
     speller_input = speller.add_mutually_exclusive_group()
     speller_input.add_argument(
@@ -214,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.task == "digits":
             result = evaluate_digits(args.model, args.npz, args.limit, args.canvas_pipeline)
         elif args.task == "ner":
-            result = evaluate_ner(args.model, args.conll, args.data, args.limit)
+            result = evaluate_ner(args)
         elif args.task == "speller":
             result = evaluate_speller(args)
         elif args.task == "pen":

@@ -125,3 +125,33 @@ def test_training_on_one_path_makes_it_the_viterbi_path():
     with torch.no_grad():
         assert torch.equal(crf.viterbi(emissions, mask)[0], tags)
         assert crf.nll(emissions, tags, mask).item() < 0.1
+
+
+@pytest.mark.parametrize("lengths", LENGTH_SETS)
+def test_partial_nll_sums_every_allowed_path(lengths):
+    """A partly labelled sentence (a corpus without MISC allows O or MISC where it says O): the loss is
+    log Z minus the log of the summed scores of every path through the allowed tags, by enumeration."""
+    crf = _random_crf(6)
+    emissions, mask = _problem(7, lengths)
+    gen = torch.Generator().manual_seed(8)
+    allowed = torch.rand(*mask.shape, K, generator=gen, dtype=torch.float64) < 0.6
+    allowed[..., 0] |= ~allowed.any(-1)  # every step allows at least one tag
+    with torch.no_grad():
+        nll = crf.nll(emissions, torch.zeros_like(mask, dtype=torch.long), mask, allowed)
+        for b, length in enumerate(lengths):
+            bf_log_z, *_ = _brute_force(crf, emissions[b], length)
+            kept = []
+            for path in itertools.product(range(K), repeat=length):
+                if all(allowed[b, t, k] for t, k in enumerate(path)):
+                    score = crf.start[path[0]] + crf.end[path[-1]] + sum(emissions[b, t, k] for t, k in enumerate(path))
+                    kept.append(score + sum(crf.transitions[path[t - 1], path[t]] for t in range(1, length)))
+            torch.testing.assert_close(nll[b], bf_log_z - torch.logsumexp(torch.stack(kept), 0))
+
+
+def test_partial_nll_with_only_the_gold_allowed_is_the_plain_nll():
+    crf = _random_crf(9)
+    emissions, mask = _problem(10, [5, 2, 4])
+    tags = torch.randint(0, K, mask.shape, generator=torch.Generator().manual_seed(11)) * mask
+    only_gold = torch.nn.functional.one_hot(tags, K).bool()
+    with torch.no_grad():
+        torch.testing.assert_close(crf.nll(emissions, tags, mask, only_gold), crf.nll(emissions, tags, mask))

@@ -12,8 +12,9 @@ import torch
 from tqdm import tqdm
 
 from models.ner import NERTagger, make_batch, predict
+from sources.btc import without_misc
 from sources.conll import entity_scores
-from training.ner.data import Sentences, TrainingSet, epoch_batches
+from training.ner.data import Sentences, TrainingSet, batch_allowed, epoch_batches, epoch_inputs
 
 
 def running_mean(
@@ -29,8 +30,22 @@ def running_mean(
     return mean, count
 
 
-def valid_f1(model: NERTagger, valid: Sentences) -> float:
-    return entity_scores([tags for _, tags in valid], predict(model, [tokens for tokens, _ in valid]))["f1"]
+@dataclass
+class DevSet:
+    """Sentences to score, and which of them come from a corpus without MISC: a MISC guess there is
+    dropped before scoring, so it counts as neither right nor wrong."""
+
+    sentences: Sentences
+    no_misc: list[bool]
+
+    def scores(self, model: NERTagger) -> dict:
+        predicted = predict(model, [tokens for tokens, _ in self.sentences])
+        predicted = [without_misc(p) if n else p for p, n in zip(predicted, self.no_misc, strict=True)]
+        return entity_scores([tags for _, tags in self.sentences], predicted)
+
+
+def valid_f1(model: NERTagger, valid: DevSet) -> float:
+    return valid.scores(model)["f1"]
 
 
 def train_epoch(model, data: TrainingSet, optimizer, args, rng, gen, epoch: int) -> float:
@@ -40,13 +55,14 @@ def train_epoch(model, data: TrainingSet, optimizer, args, rng, gen, epoch: int)
     total_loss, seen = 0.0, 0
     bar = tqdm(batches, desc=f"epoch {epoch}/{args.epochs}", file=sys.stderr, mininterval=2.0)
     for step, idx in enumerate(bar):
-        batch = make_batch([data.encoded[i] for i in idx], [data.gold_ids[i] for i in idx])
+        batch = make_batch(epoch_inputs(data, idx, args.recase, rng), [data.gold_ids[i] for i in idx])
+        allowed = batch_allowed(data, idx, batch.word_ids.size(1), len(model.config.tags))
         if args.singleton_unk > 0:
             drop = data.singleton[batch.word_ids] & (
                 torch.rand(batch.word_ids.shape, generator=gen) < args.singleton_unk
             )
             batch.word_ids = batch.word_ids.masked_fill(drop, 1)
-        loss = model.loss(batch)
+        loss = model.loss(batch, allowed)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)
@@ -70,7 +86,7 @@ class Fit:
     seconds: float = 0.0
 
 
-def keep_best(fit: Fit, model: NERTagger, valid: Sentences, epoch: int, args: argparse.Namespace) -> str:
+def keep_best(fit: Fit, model: NERTagger, valid: DevSet, epoch: int, args: argparse.Namespace) -> str:
     """Keep the epoch's weights, or the running mean's, if they beat the best on valid; returns the note
     on the averaged weights for the epoch's line."""
     if fit.history[-1]["valid_f1"] > fit.best_f1:
@@ -91,7 +107,7 @@ def keep_best(fit: Fit, model: NERTagger, valid: Sentences, epoch: int, args: ar
     return f", averaged over {fit.averaged_count} epochs {averaged_f1:.2f}"
 
 
-def fit_tagger(model, data: TrainingSet, valid: Sentences, optimizer, schedule, args, rng) -> Fit:
+def fit_tagger(model, data: TrainingSet, valid: DevSet, optimizer, schedule, args, rng) -> Fit:
     """Train for --epochs (or until --time-limit), then load the best weights into model."""
     gen = torch.Generator().manual_seed(args.seed)
     fit = Fit()
