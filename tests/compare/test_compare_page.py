@@ -8,7 +8,9 @@ from streamlit.testing.v1 import AppTest
 import runtime
 from harness.apptest import chart, chart_keys
 from harness.drawing import SEVEN, render
+from models.ner import load_tagger, tag
 from runtime import PROJECT_ROOT
+from ui.examples import FAR_CLUE
 from ui.inputs import COMPARE_PROMPT
 
 TIMEOUT = 90
@@ -96,10 +98,12 @@ def test_far_clue_preset(compare_page):
     at.pills(key="compare_preset").set_value("The clue is far away").run()
     assert not at.exception
     assert at.text_area(key="compare_text").value.startswith("Morgan, after")
-    # The default token is the first disagreement: the first Morgan.
-    assert at.selectbox(key="compare_token").value == 0
+    # The default token is the first disagreement, a Morgan: the CNN must label both alike, the BiLSTM does not.
+    bilstm, cnn = (tag(load_tagger(name)[0], FAR_CLUE).tags for name in ("bilstm", "cnn"))
+    first = next(i for i, (b, c) in enumerate(zip(bilstm, cnn, strict=True)) if b != c)
+    assert at.selectbox(key="compare_token").value == first
     caption = next(c.value for c in at.caption if c.value.startswith("Why “Morgan”?"))
-    assert "the BiLSTM B-ORG" in caption and "their integrated gradients are exactly 0" in caption
+    assert f"the BiLSTM {bilstm[first]}" in caption and "their integrated gradients are exactly 0" in caption
     assert "changes its probability by exactly 0: they have no influence at all" in caption
 
 

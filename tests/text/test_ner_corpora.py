@@ -1,0 +1,50 @@
+"""The taggers trained on CoNLL-2003 with the Broad Twitter Corpus: spans that end where names end, names in
+lower case, and recorded figures that agree with one another and meet the issue's targets."""
+
+import json
+
+import pytest
+
+import runtime
+from models.ner import load_tagger, tag
+
+
+@pytest.fixture(scope="module")
+def bilstm():
+    return load_tagger("bilstm")[0]
+
+
+def _entities(model, text):
+    return [(e["text"], e["label"]) for e in tag(model, text).entities]
+
+
+@pytest.mark.parametrize("model_name", ["bilstm", "cnn"])
+def test_a_span_never_swallows_the_verb_between_two_names(model_name):
+    """It once read "MIT used TensorFlow and PyTorch" as one ORG: with TensorFlow and PyTorch unknown words,
+    the emissions were flat and the CRF's I-ORG -> I-ORG transitions carried the span across "used"."""
+    model = load_tagger(model_name)[0]
+    for text in (
+        "Students at MIT used TensorFlow and PyTorch to train a model on Google Colab",
+        "Students at MIT used TensorFlow and PyTorch to train a model on Google Colab.",
+    ):
+        entities = _entities(model, text)
+        assert ("MIT", "ORG") in entities
+        assert not [name for name, _ in entities if {"used", "and", "to"} & set(name.split())]
+
+
+def test_names_typed_in_lower_case_are_found(bilstm):
+    entities = _entities(bilstm, "apple announced the new iphone in cupertino on tuesday")
+    assert ("cupertino", "LOC") in entities and ("apple", "ORG") in entities
+    assert ("Roosevelt", "PER") in _entities(bilstm, "President Roosevelt was one of the most influential presidents.")
+
+
+def test_recorded_figures_agree_and_meet_the_targets():
+    weights = runtime.weights_dir()
+    report = json.loads((weights / "ner_corpora.json").read_text())["scores"]
+    for model, stem in (("bilstm", "bilstm"), ("cnn", "cnn_tagger")):
+        metrics = json.loads((weights / f"{stem}.json").read_text())["metrics"]
+        assert report[f"now.{model}.conll_test.cased"]["f1"] == metrics["test_f1"]
+        assert report[f"now.{model}.conll_test.lower"]["f1"] == metrics["test_lower_f1"]
+        assert report[f"now.{model}.btc_f.cased"]["f1"] == metrics["btc_test_f1"]
+        assert metrics["test_lower_f1"] >= 0.8 * metrics["test_f1"]
+    assert json.loads((weights / "bilstm.json").read_text())["metrics"]["test_f1"] >= 90.5
