@@ -128,3 +128,11 @@ def test_models_ner_explain_out_of_range_is_a_json_error():
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert json.loads(result.stdout) == {"error": "token 9 is outside the text's 5 tokens (0 to 4)"}
+
+
+def test_evaluate_speller_clean_text_counts_changed_tokens(tmp_path):
+    conll = tmp_path / "clean.conll"
+    conll.write_text("The\tO\ncat\tO\nsat\tO\n.\tO\n\nIt\tO\nwas\tO\nthere\tO\n.\tO\n", encoding="utf-8")
+    out = run_json("training.evaluate", "speller", "--clean", str(conll), "--limit", "1")
+    assert out["n_sentences"] == 1 and out["n_tokens"] == 4
+    assert out["false_alarm_rate"] == out["n_false_alarms"] / 4

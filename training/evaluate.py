@@ -4,6 +4,7 @@
     python -m training.evaluate ner [--model bilstm] [--conll FILE] [--lower] [--no-misc]
     python -m training.evaluate speller [--pairs FILE [FILE ...]] [--wikipedia] [--data DIR]
     python -m training.evaluate speller --sentences FILE [--no-context]
+    python -m training.evaluate speller --clean CONLL_FILE [--limit N]
     python -m training.evaluate pen [--limit N] [--seed S]
 
 digits, without --npz: the MNIST test set (10,000 images, already 28x28 and centred).
@@ -30,6 +31,9 @@ sentence and returns one token per token: a split as one token with its space ("
 equals the right side's two tokens with their space), a join as the word and ""; comparisons ignore case.
 correction_rate = errors fixed / errors; false_alarm_rate = right tokens changed / right tokens;
 --no-context is the same corrector without the RNN's context score (the ablation).
+speller, --clean: false alarms on text taken as right, the tokens of a CoNLL-format file (CoNLL-2003 test, a
+BTC section): false_alarm_rate = tokens changed / tokens. On tweets a change may be a true fix of a typo, so
+there the rate is an upper bound.
 
 pen: the pen GRU on paths traced from the MNIST test split (never trained on), as traced, with their points
 shuffled (the ablation: the same ink in a random order) and with their strokes reversed; beside it the digit
@@ -141,9 +145,25 @@ def evaluate_speller(args: argparse.Namespace) -> dict:
 
     if args.sentences is not None:
         return {"task": "speller", "model": "speller", **sentences_json(args.sentences, not args.no_context)}
+    if args.clean is not None:
+        return {"task": "speller", "model": "speller", **clean_text_json(args.clean, args.limit, not args.no_context)}
     if args.pairs and len(args.pairs) == 1 and not args.wikipedia:
         return {"task": "speller", "model": "speller", **main_json(args.pairs[0])}
     return pairs_report(args.pairs or [], args.data, args.wikipedia)
+
+
+def clean_text_json(conll: Path, limit: int | None, context: bool) -> dict:
+    """False alarms on text taken as right: each sentence of a CoNLL-format file is both sides of the pair."""
+    from models.speller import load_speller
+    from sources.conll import read_conll, sha256_file
+    from training.speller.evaluation import evaluate_sentences
+
+    sentences = read_conll(conll)[:limit]
+    pairs = [(" ".join(tokens), " ".join(tokens)) for tokens, _ in sentences]
+    speller, _ = load_speller()
+    report = evaluate_sentences(speller, pairs, context)
+    keep = ("false_alarm_rate", "n_false_alarms", "n_tokens", "n_sentences", "context", "words_per_s")
+    return {"data": str(conll), "data_sha256": sha256_file(conll), **{k: report[k] for k in keep if k in report}}
 
 
 def evaluate_pen(limit: int | None, seed: int) -> dict:
@@ -211,6 +231,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     speller_input.add_argument(
         "--sentences", type=Path, help="whole sentences: `wrong sentence<TAB>right sentence`, one pair a line"
+    )
+    speller_input.add_argument(
+        "--clean",
+        type=Path,
+        help="false alarms on text taken as right: a CoNLL-format file, its first column the tokens",
+    )
+    speller.add_argument(
+        "--limit", type=int, default=None, help="with --clean: only the first N sentences (default: all)"
     )
     speller.add_argument(
         "--no-context", action="store_true", help="with --sentences: the corrector without the RNN (default: off)"
