@@ -105,3 +105,35 @@ def marginals_caption(tokens: list[str], marginals: np.ndarray, tag_names: tuple
     unsure = int(marginals.max(1).argmin())
     found = "Tagged tokens: " + "; ".join(named) + ". " if named else "Every token is most likely O (no entity). "
     return found + f"Least sure: “{tokens[unsure]}”, {marginals[unsure].max():.0%} for {tag_names[best[unsure]]}."
+
+
+def _corpus_phrase(corpus: dict) -> str:
+    """`Broad Twitter Corpus (Derczynski, Bontcheva and Roberts, COLING 2016; CC BY 4.0)`: the name, then the
+    citation and the licence where the manifest gives them."""
+    notes = "; ".join(str(corpus[key]) for key in ("citation", "licence") if corpus.get(key))
+    return f"{corpus['name']} ({notes})" if notes else str(corpus["name"])
+
+
+def _sentences(count: int) -> str:
+    return f"{count:,} sentence{'' if count == 1 else 's'}"
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def trained_on_caption(corpora: list[dict]) -> str:
+    """What the tagger was trained on, from its manifest's data.corpora ([{name, sentences, citation?,
+    licence?}, ...]): one corpus reads "It was trained on 14,041 sentences of NAME.", several "It was trained
+    on 20,647 sentences: 14,041 from NAME and 6,606 from NAME (CITATION; LICENCE)." "" for no corpora."""
+    if not corpora:
+        return ""
+    counts = [corpus.get("sentences") for corpus in corpora]
+    if len(corpora) == 1 or None in counts:  # one corpus, or no honest total: each corpus with its own count
+        parts = [
+            f"{_sentences(count)} of {_corpus_phrase(corpus)}" if count is not None else _corpus_phrase(corpus)
+            for corpus, count in zip(corpora, counts, strict=True)
+        ]
+        return f"It was trained on {_and_list(parts)}."
+    parts = [f"{count:,} from {_corpus_phrase(corpus)}" for corpus, count in zip(corpora, counts, strict=True)]
+    return f"It was trained on {_sentences(sum(counts))}: {_and_list(parts)}."

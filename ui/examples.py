@@ -30,6 +30,10 @@ FAR_CLUE = (
     "Morgan, after a long and difficult week of meetings, said its net profit rose 12 percent and its shares gained. "
     "Morgan, after a long and difficult week of meetings, scored twice in the second half."
 )
+# Typed the way people type into a phone: no capitals, so the casing feature gives the tagger no help.
+LOWER_CASE = "apple announced the new iphone in cupertino on tuesday"
+# A post from social media: a handle, a hashtag, emoji (one with a variation selector) and a name of today.
+SOCIAL = "omg @burnaboy just sold out Madison Square Garden again 🔥❤️ #AfricanGiant congrats from Chioma in Lagos!!"
 
 TEXT_PRESETS = {
     "The article's example": ROOSEVELT,
@@ -39,6 +43,8 @@ TEXT_PRESETS = {
     "Typos": TYPOS,
     "Real words, wrong place": REAL_WORDS,
     "Only the right side tells": RIGHT_SIDE,
+    "Typed in lower case": LOWER_CASE,
+    "A social media post": SOCIAL,
 }
 COMPARE_PRESETS = {
     "The article's example": ROOSEVELT,

@@ -40,8 +40,14 @@ except WeightsError as error:
     st.caption(intro)
     st.error(str(error))
     st.stop()
-trained_on = manifest.get("data", {}).get("train_sentences")
-st.caption(intro + (f" It was trained on {trained_on:,} sentences of Reuters news (CoNLL-2003)." if trained_on else ""))
+data = manifest.get("data", {})
+trained_on = data.get("train_sentences")
+if data.get("corpora"):
+    st.caption(intro + " " + fig.trained_on_caption(data["corpora"]))
+elif trained_on:
+    st.caption(intro + f" It was trained on {trained_on:,} sentences of Reuters news (CoNLL-2003).")
+else:
+    st.caption(intro)
 
 st.pills("Examples", options=list(TEXT_PRESETS), key="text_preset", on_change=use_preset)
 text = st.text_area("Your text", value=ROOSEVELT, key="text_input", height=110, bind="query-params")
