@@ -39,28 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data", default=None, help="folder holding conll2003/ (default: $CNNRNN_DATA or ../shared/data)"
     )
-    parser.add_argument(
-        "--corpora",
-        default="conll,btc",
-        help="comma-separated training corpora: conll (CoNLL-2003 train) and btc (the Broad Twitter Corpus, "
-        "in ner-extra/btc/ of --data) (default: conll,btc)",
-    )
-    parser.add_argument(
-        "--btc-test", default="f", help="BTC section held out whole for testing, never trained on (default: f)"
-    )
-    parser.add_argument(
-        "--btc-dev-every",
-        type=int,
-        default=10,
-        help="every N-th tweet of the other BTC sections goes to valid, not train (default: 10)",
-    )
-    parser.add_argument(
-        "--recase",
-        type=float,
-        default=0.5,
-        help="share of training sentences recased each time they are seen: lower-cased, title-cased or "
-        "upper-cased, 60/20/20 (default: 0.5; 0 = as written)",
-    )
+    add_corpus_args(parser)
     parser.add_argument(
         "--init",
         type=Path,
@@ -117,6 +96,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="train one epoch on a few hundred sentences, as a smoke test (default: off)",
     )
     return parser.parse_args(argv)
+
+
+def add_corpus_args(parser: argparse.ArgumentParser) -> None:
+    """What the tagger learns from: the corpora, the BTC section held out, the valid share and recasing."""
+    add = parser.add_argument
+    add(
+        "--corpora",
+        default="conll,btc",
+        help="comma-separated training corpora: conll (CoNLL-2003 train) and btc (the Broad Twitter Corpus, "
+        "in ner-extra/btc/ of --data) (default: conll,btc)",
+    )
+    add("--btc-test", default="f", help="BTC section held out whole for testing, never trained on (default: f)")
+    add(
+        "--btc-dev-every",
+        type=int,
+        default=10,
+        help="every N-th tweet of the other BTC sections goes to valid, not train (default: 10)",
+    )
+    add(
+        "--recase",
+        type=float,
+        default=0.5,
+        help="share of training sentences recased each time they are seen: lower-cased, title-cased or "
+        "upper-cased, 60/20/20 (default: 0.5; 0 = as written)",
+    )
 
 
 def add_model_args(parser: argparse.ArgumentParser) -> None:
