@@ -6,7 +6,8 @@ with its candidates, and for an unknown word its splits into two known words; a 
 that make one. The context model's scores are added to both by reading.py.
 
 Left alone: words with digits, URLs, e-mail addresses, words with letters outside a-z (other scripts,
-accents), mixed-case words (iPhone), short all-capital acronyms, any token overlapping a protected span
+accents), handles, hashtags and identifiers (a word glued to @, #, _ or /, or after a lone @ or #),
+mixed-case words (iPhone), short all-capital acronyms, any token overlapping a protected span
 (the named entities the tagger found), capitalised words inside a sentence (names), and all-capital
 real words (headlines). A real word's British or American spelling is never among its candidates.
 """
@@ -222,6 +223,18 @@ def _word_candidates(speller: SpellingCorrector, word: str, real_word: bool) -> 
     return ids, features
 
 
+_HANDLE_MARKS = "@#_/"
+
+
+def not_prose(text: str, token: Token) -> bool:
+    """Part of a handle, hashtag, identifier or path (@colgo, #auspol, matt_levinson, r/science), or the word
+    after a lone @ or # (tweets tokenised for a corpus): a name someone chose, never a misspelling."""
+    before = text[token.start - 1] if token.start else ""
+    after = text[token.end] if token.end < len(text) else ""
+    lone_mark = token.start >= 2 and text[token.start - 1] == " " and text[token.start - 2] in "@#"
+    return bool(before and before in _HANDLE_MARKS) or bool(after and after in _HANDLE_MARKS) or lone_mark
+
+
 def find_checks(
     speller: SpellingCorrector, text: str, protected_spans: Iterable[tuple[int, int]] = ()
 ) -> tuple[list[Token], list[Check]]:
@@ -232,7 +245,7 @@ def find_checks(
     for index, token in enumerate(found):
         if token.kind != "word" or not LATIN_WORD.fullmatch(token.text) or len(token.text) < 2:
             continue
-        if any(s < token.end and token.start < e for s, e in protected):
+        if any(s < token.end and token.start < e for s, e in protected) or not_prose(text, token):
             continue
         case = casing(token.text)
         lowered = normalise_apostrophes(token.text.lower())
@@ -295,6 +308,8 @@ def find_joins(
         if first.kind != "word" or second.kind != "word" or first.sentence != second.sentence:
             continue
         if text[first.end : second.start] != " " or any(s < second.end and first.start < e for s, e in protected):
+            continue
+        if not_prose(text, first) or not_prose(text, second):
             continue
         case = casing(first.text)
         if not (case == "lower" or (case == "capitalised" and first.opens_sentence)) or casing(second.text) != "lower":

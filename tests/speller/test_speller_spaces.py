@@ -254,3 +254,28 @@ def test_variants_are_the_two_spellings_of_one_word():
         assert variant_key(british) == variant_key(american) == american
     for a, b in [("four", "for"), ("filled", "filed"), ("prise", "prize"), ("hour", "hor"), ("favour", "favour")]:
         assert not are_variants(a, b)
+
+
+def test_handles_hashtags_and_identifiers_are_never_corrected():
+    """Names someone chose are not misspellings: the words of @handles, #hashtags, snake_case and paths,
+    glued to their mark or after a lone one (tweets as a corpus tokenises them), get no flag, no split."""
+    from models.speller import load_speller
+    from models.speller.decisions import correct_text
+
+    speller, _ = load_speller()
+    for text in (
+        "@colgo congrats to matt_levinson on #auspol",
+        "@ cowboypirate loved the #studentsfirst talk on r/sciense",
+    ):
+        flagged = [text[f.start : f.end] for f in correct_text(speller, text) if f.suggestions]
+        assert not set(flagged) & {
+            "colgo",
+            "matt_levinson",
+            "levinson",
+            "auspol",
+            "cowboypirate",
+            "studentsfirst",
+            "sciense",
+        }
+    # The same misspelling as prose is still fixed.
+    assert [f.suggestions[0].word for f in correct_text(speller, "I loved the sciense talk")] == ["science"]
