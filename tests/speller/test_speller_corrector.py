@@ -24,6 +24,7 @@ from models.speller.corrector import candidates, find_checks
 from models.speller.model import FEATURE_PARTS, Speller, SpellerConfig
 from models.speller.reading import rnn_context
 from runtime import PROJECT_ROOT
+from tests.speller import fixed
 from training.speller.evaluation import evaluate_sentences, read_sentence_pairs
 
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "speller_context_sample.tsv"
@@ -40,13 +41,6 @@ def speller_and_manifest():
 @pytest.fixture(scope="module")
 def speller(speller_and_manifest):
     return speller_and_manifest[0]
-
-
-def fixed(speller, text: str, context: bool = True) -> str:
-    """The text with every flag's top suggestion applied."""
-    for flag in sorted(correct_text(speller, text, context=context), key=lambda f: -f.start):
-        text = text[: flag.start] + flag.suggestions[0].word + text[flag.end :]
-    return text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from models.speller.reading import read_joins
 from models.speller.text import lm_form, sentences, tokenize
 from models.speller.variants import are_variants, variant_key
 from runtime import PROJECT_ROOT
+from tests.speller import fixed
 from training.speller.evaluation import align_tokens, evaluate_corrections, evaluate_sentences, read_sentence_pairs
 
 RUN_TOGETHER = PROJECT_ROOT / "tests" / "data" / "speller_run_together.tsv"
@@ -26,12 +27,6 @@ def speller():
         return load_speller()[0]
     except checkpoint.WeightsError as exc:
         pytest.fail(f"committed speller weights missing: {exc}")
-
-
-def fixed(speller, text: str) -> str:
-    for flag in sorted(correct_text(speller, text), key=lambda f: -f.start):
-        text = text[: flag.start] + flag.suggestions[0].word + text[flag.end :]
-    return text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,13 +251,9 @@ def test_variants_are_the_two_spellings_of_one_word():
         assert not are_variants(a, b)
 
 
-def test_handles_hashtags_and_identifiers_are_never_corrected():
+def test_handles_hashtags_and_identifiers_are_never_corrected(speller):
     """Names someone chose are not misspellings: the words of @handles, #hashtags, snake_case and paths,
     glued to their mark or after a lone one (tweets as a corpus tokenises them), get no flag, no split."""
-    from models.speller import load_speller
-    from models.speller.decisions import correct_text
-
-    speller, _ = load_speller()
     for text in (
         "@colgo congrats to matt_levinson on #auspol",
         "@ cowboypirate loved the #studentsfirst talk on r/sciense",
