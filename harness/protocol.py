@@ -139,6 +139,9 @@ class StreamlitSession:
         self.query_string = ""
         self.values: dict[str, WidgetState] = {}  # element id -> the value this session last set
         self.last: Run | None = None
+        # Fragments that asked to be rerun on a timer (st.fragment(run_every=…)): fragment id -> interval in s.
+        # The browser runs these timers; a client that wants to see a live page reruns them itself.
+        self.auto_reruns: dict[str, float] = {}
 
     async def __aenter__(self) -> StreamlitSession:
         await self.connect()
@@ -187,10 +190,17 @@ class StreamlitSession:
         trigger = WidgetState(id=self.last.widget_ids[key], trigger_value=True)
         return await self.rerun(extra=[trigger])
 
-    async def rerun(self, extra: list[WidgetState] = ()) -> Run:
+    async def rerun_fragment(self, fragment_id: str) -> Run:
+        """What the browser's timer does for a fragment with run_every: rerun that fragment alone. The run's
+        `elements` are then the fragment's own."""
+        return await self.rerun(fragment_id=fragment_id)
+
+    async def rerun(self, extra: list[WidgetState] = (), fragment_id: str = "") -> Run:
         message = BackMsg()
         state = message.rerun_script
         state.query_string = self.query_string
+        if fragment_id:
+            state.fragment_id, state.is_auto_rerun = fragment_id, True
         if self.page_script_hash:
             state.page_script_hash = self.page_script_hash
         else:
@@ -205,7 +215,8 @@ class StreamlitSession:
         run = await asyncio.wait_for(self._collect(), self.timeout_s)
         run.latency_s = time.perf_counter() - started
         self.page_script_hash = run.page_script_hash or self.page_script_hash
-        self.last = run
+        if not fragment_id:  # a fragment's run holds only its own widgets
+            self.last = run
         return run
 
     async def _collect(self) -> Run:
@@ -224,6 +235,10 @@ class StreamlitSession:
             if kind == "new_session":
                 run.elements.clear()  # a (re)started run paints the page afresh
             elif kind == "navigation":
+                # Only a full run of app.py sends it (a fragment's run does not), and the run then registers its
+                # timers afresh: the ones it does not register are gone, as in the browser. This also covers a
+                # fragment that calls st.rerun().
+                self.auto_reruns.clear()
                 # With st.navigation the page's own hash is in the app's page list, by url path.
                 for page in message.navigation.app_pages:
                     if page.url_pathname == self.page_name or (not self.page_name and page.is_default):
@@ -232,6 +247,11 @@ class StreamlitSession:
                 element = message.delta.new_element
                 element_kind = element.WhichOneof("type")
                 run.elements[tuple(message.metadata.delta_path)] = (element_kind, getattr(element, element_kind))
+            elif kind == "auto_rerun":
+                self.auto_reruns[message.auto_rerun.fragment_id] = message.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for stale in message.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(stale, None)
             elif kind == "page_not_found":
                 raise ProtocolError(f"page not found: {self.page_name!r}")
             elif kind == "script_finished":
