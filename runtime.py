@@ -24,6 +24,9 @@ WEIGHTS_ENV = "CNNRNN_WEIGHTS"
 CACHE_ENV = "CNNRNN_CACHE"
 DATA_ENV = "CNNRNN_DATA"
 SLOTS_ENV = "CNNRNN_LIVE_SLOTS"
+CLASS_WAIT_ENV = "CNNRNN_CLASS_WAIT_S"
+# The longest a training should wait for a free trainer while a class trains at once (see class_wait_s).
+CLASS_WAIT_S = 120.0
 
 # One small forward pass per request: a single intra-op thread is fastest, and with many
 # sessions on 2 cores, more threads per request only fight each other.
@@ -70,6 +73,22 @@ def live_slots() -> int:
         return slots
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
     return max(1, cores - 1)
+
+
+def class_wait_s() -> float | None:
+    """How long the last of a queue of trainings should wait for its turn: $CNNRNN_CLASS_WAIT_S seconds, else
+    CLASS_WAIT_S; 0 turns fair shares off (every run keeps the budget it asked for, however long the queue).
+    While runs wait, each running one's CPU budget shrinks to its share of that time (live.worker.TrainingPool)."""
+    value = os.environ.get(CLASS_WAIT_ENV, "").strip()
+    if not value:
+        return CLASS_WAIT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"{CLASS_WAIT_ENV} must be a number of seconds, 0 or more, not {value!r}")
+    return seconds or None
 
 
 @functools.cache

@@ -506,14 +506,30 @@ FINISHED = {
 }
 
 
-def run_status(status, steps: int, cpu_seconds: float, max_seconds: float, max_steps: int) -> tuple[str, str]:
-    """(level, sentence) for a training worker's state: level is one of info, success, warning, error."""
-    budget = f"step {steps:,} of at most {max_steps:,}; {cpu_seconds:.1f} of {max_seconds:g} CPU seconds"
+def shortened_note(asked_seconds: float, max_seconds: float, waiting: int) -> str:
+    """Why a run's budget is below what was asked: a fair share while others waited (empty when it is not)."""
+    if waiting < 1 or not max_seconds < asked_seconds:
+        return ""
+    others = "another run was" if waiting == 1 else f"{waiting:,} other runs were"
+    return (
+        f" Shortened from {asked_seconds:.3g} to {max_seconds:.3g} CPU seconds because {others} waiting for a "
+        f"trainer: while a class trains, each run gets a fair share so that nobody waits long."
+    )
+
+
+def run_status(
+    status, steps: int, cpu_seconds: float, max_seconds: float, max_steps: int, asked_seconds: float | None = None,
+    shortened_for: int = 0,
+) -> tuple[str, str]:  # fmt: skip
+    """(level, sentence) for a training worker's state: level is one of info, success, warning, error.
+    `asked_seconds`: the budget the run was started with, when its fair share (`max_seconds`) is less."""
+    budget = f"step {steps:,} of at most {max_steps:,}; {cpu_seconds:.1f} of {max_seconds:.3g} CPU seconds"
+    note = shortened_note(asked_seconds or max_seconds, max_seconds, shortened_for)
     if status.error:
         return "error", f"{FINISHED['error']} {status.error}"
     if status.finished:
         level = "success" if status.finished in ("seconds", "steps") else "warning"
-        return level, f"{FINISHED.get(status.finished, 'Stopped.')} ({budget})"
+        return level, f"{FINISHED.get(status.finished, 'Stopped.')} ({budget}){note}"
     if status.state == "queued":
         place = status.queue_position
         ahead = "next in line" if place == 1 else f"number {place} in line" if place else "in line"
@@ -522,10 +538,10 @@ def run_status(status, steps: int, cpu_seconds: float, max_seconds: float, max_s
             f"every page stays quick; yours starts as soon as one ends or pauses."
         )
     if status.state == "running":
-        return "info", f"{TRAINING} ({budget})"
+        return "info", f"{TRAINING} ({budget}){note}"
     if steps == 0:
         return "info", READY
-    return "info", f"{PAUSED} ({budget})."
+    return "info", f"{PAUSED} ({budget}).{note}"
 
 
 def pool_line(load) -> str:

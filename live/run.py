@@ -272,6 +272,8 @@ class RunView:
     cpu_seconds: float
     wall_seconds: float
     finished: str | None  # why the run ended, or None while it may continue
+    max_seconds: float  # the CPU budget now: the config's, or less once the run was given a fair share
+    shortened_for: int  # how many runs were waiting when it was shortened (0: never shortened)
     learners: dict[str, LearnerView] = field(default_factory=dict)
 
 
@@ -413,6 +415,8 @@ class LiveRun:
         self.steps = 0
         self.cpu_seconds = 0.0
         self.wall_seconds = 0.0
+        self.max_seconds = config.max_seconds  # lowered by share() while a queue waits
+        self.shortened_for = 0
         self._since_eval = math.inf  # evaluate before the first step: every curve starts at chance
         self._last_eval_cost = 0.0
         self._since_publish = math.inf
@@ -488,7 +492,14 @@ class LiveRun:
     def _finished_reason(self) -> str | None:
         if not self.active:
             return "diverged"
-        return spent(self.steps, self.config.max_steps, self.cpu_seconds, self.config.max_seconds)
+        return spent(self.steps, self.config.max_steps, self.cpu_seconds, self.max_seconds)
+
+    def share(self, seconds: float, waiting: int) -> None:
+        """Lower the CPU budget to `seconds` because `waiting` runs wait for a trainer (live.worker.TrainingPool);
+        never raised again, and never below what the run has spent: then it ends after this step."""
+        if seconds < self.max_seconds:
+            self.max_seconds = max(seconds, self.cpu_seconds)
+            self.shortened_for = max(self.shortened_for, waiting)
 
     def stop(self, reason: str) -> None:
         """End the run from outside its budget (a wall-clock limit, a closed session)."""
@@ -504,6 +515,8 @@ class LiveRun:
             wall_seconds=self.wall_seconds,
             finished=self.finished,
             learners={kind: learner.view() for kind, learner in self.learners.items()},
+            max_seconds=self.max_seconds,
+            shortened_for=self.shortened_for,
         )
 
     @staticmethod
@@ -541,6 +554,7 @@ class LiveRun:
             "steps": self.steps,
             "seconds": round(self.cpu_seconds, 3),
             "wall_seconds": round(self.wall_seconds, 3),
+            "max_seconds": self.max_seconds,
             "finished": self.finished,
             "models": models,
             "config": self.config.as_dict(),

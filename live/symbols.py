@@ -267,6 +267,10 @@ class SymbolLesson:
     def _finished_reason(self) -> str | None:
         return spent(self.steps, self.config.max_steps, self.cpu_seconds, self.config.max_seconds)
 
+    def share(self, seconds: float, waiting: int) -> None:
+        """A lesson keeps its budget under a queue: it is short already (10 s by default, most of it passing the
+        drawings through the frozen layers), and cut shorter its last layer would not learn."""
+
     def stop(self, reason: str) -> None:
         if self.finished is not None:
             return

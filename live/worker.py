@@ -23,6 +23,7 @@ from typing import Protocol
 import torch
 
 import runtime
+from live.budget import MIN_BUDGET_S
 
 # How long a session may be unreachable (a dropped connection that may come back) before its worker stops.
 GRACE_S = 5.0
@@ -45,6 +46,8 @@ class Job(Protocol):
 
     def stop(self, reason: str) -> None: ...
 
+    def share(self, seconds: float, waiting: int) -> None: ...
+
 
 @dataclass(frozen=True)
 class PoolLoad:
@@ -55,12 +58,22 @@ class PoolLoad:
 
 
 class TrainingPool:
-    """At most `slots` jobs compute at once; the others wait in arrival order."""
+    """At most `slots` jobs compute at once; the others wait in arrival order.
 
-    def __init__(self, slots: int) -> None:
+    With `class_wait_s`, a class pressing Start together is not served one whole budget after another: while
+    runs wait, a running one may spend only its fair share, `slots × class_wait_s / waiting` CPU seconds (never
+    less than `min_share_s`, the smallest budget the page offers), so the last in line starts after about `class_wait_s`. Without it every run keeps
+    its budget: 30 runs of 60 s on one slot, and the last waits half an hour.
+    """
+
+    def __init__(self, slots: int, class_wait_s: float | None = None, min_share_s: float = MIN_BUDGET_S) -> None:
         if slots < 1:
             raise ValueError("a training pool needs at least one slot")
+        if class_wait_s is not None and not class_wait_s > 0:
+            raise ValueError("a class wait must be above 0 seconds (None turns fair shares off)")
         self.slots = slots
+        self.class_wait_s = class_wait_s
+        self.min_share_s = min_share_s
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._waiting: deque[int] = deque()
@@ -105,6 +118,14 @@ class TrainingPool:
                 return self._waiting.index(ticket) + 1
             return None
 
+    def fair_share(self) -> FairShare | None:
+        """A running run's share while others wait; None when nobody waits or shares are off."""
+        with self._cond:
+            waiting = len(self._waiting)
+        if not waiting or self.class_wait_s is None:
+            return None
+        return FairShare(max(self.min_share_s, self.slots * self.class_wait_s / waiting), waiting)
+
     def register(self, ticket: int, present: bool) -> None:
         with self._cond:
             (self._workers.add if present else self._workers.discard)(ticket)
@@ -112,6 +133,14 @@ class TrainingPool:
     def load(self) -> PoolLoad:
         with self._cond:
             return PoolLoad(self.slots, len(self._running), len(self._waiting), len(self._workers))
+
+
+@dataclass(frozen=True)
+class FairShare:
+    """While runs wait: the CPU seconds a running run may spend so that the last in line starts in time."""
+
+    seconds: float
+    waiting: int
 
 
 @dataclass(frozen=True)
@@ -319,6 +348,9 @@ class Worker:
                     self._pending_steps -= 1
             if self._session_gone():
                 return
+            share = self.pool.fair_share()
+            if share is not None:  # others wait: this run may spend only its share (checked every step)
+                job.share(share.seconds, share.waiting)
             started = time.perf_counter()
             job.advance(force_evaluation=single)
             self._running_wall += time.perf_counter() - started

@@ -44,8 +44,9 @@ LSTM_UNITS = (16, 32, 64, 128)
 
 @st.cache_resource
 def pool() -> TrainingPool:
-    """The server's one pool. Shared by every session, it holds tickets (numbers) and nothing of theirs."""
-    return TrainingPool(runtime.live_slots())
+    """The server's one pool. Shared by every session, it holds tickets (numbers) and nothing of theirs; its
+    fair shares keep a class's wait near $CNNRNN_CLASS_WAIT_S (runtime.class_wait_s)."""
+    return TrainingPool(runtime.live_slots(), runtime.class_wait_s())
 
 
 @st.cache_resource(show_spinner="Loading the MNIST subset…")

@@ -36,8 +36,8 @@ def live_charts(was_busy: bool, data) -> None:
         st.rerun()  # the run paused or ended on its own: redraw the buttons and stop polling
     view = worker.job.view()
     status = worker.status()
-    level, sentence = fig.run_status(status, view.steps, view.cpu_seconds, view.config.max_seconds,
-                                     view.config.max_steps)  # fmt: skip
+    level, sentence = fig.run_status(status, view.steps, view.cpu_seconds, view.max_seconds, view.config.max_steps,
+                                     view.config.max_seconds, view.shortened_for)  # fmt: skip
     getattr(st, level)(sentence)
     learners = view.learners
     for column, (kind, learner) in zip(st.columns(len(learners)), learners.items(), strict=True):

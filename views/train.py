@@ -4,6 +4,7 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from figures import live as fig
+from live.budget import MIN_BUDGET_S
 from live.run import OPTIMISERS, LiveConfig, LiveConfigError
 from live.symbols import HOLD_BACK_EVERY, MAX_NAME, MIN_EXAMPLES
 from models.checkpoint import WeightsError
@@ -59,7 +60,8 @@ with st.container(border=True):
         help="Each batch is randomly rotated, scaled, sheared, shifted and its strokes thickened or thinned.",
     )  # fmt: skip
     max_seconds = right.slider(
-        "Budget: CPU seconds", 5, live.MAX_BUDGET_S, 30, key="train_seconds", disabled=locked, bind="query-params",
+        "Budget: CPU seconds", MIN_BUDGET_S, live.MAX_BUDGET_S, 30, key="train_seconds", disabled=locked,
+        bind="query-params",
         help="The run stops after this much CPU time, training and scoring of both models included.",
     )  # fmt: skip
     max_steps = right.number_input(

@@ -344,3 +344,58 @@ def test_the_cnn_learns_two_symbols_from_five_drawings_and_keeps_its_digits(data
     assert view.classifier.labels[int(view.classifier.probabilities(star).argmax())] == "star"
     after = base.state_dict()  # the base, which may be the server's shared model, is left as it was
     assert all(torch.equal(before[name], after[name]) for name in before)
+
+
+def test_a_class_queue_shrinks_the_running_budget_to_a_fair_share(data):
+    """With fair shares on, a run that would train for 60 CPU seconds stops at its share once others queue,
+    says why, and the next in line starts; the waiting one is not shortened while nobody waits behind it."""
+    pool = TrainingPool(1, class_wait_s=0.4, min_share_s=0.2)
+    first = Worker(LiveRun(small(max_steps=1_000_000), data), pool)
+    first.play()
+    wait_until(lambda: first.job.steps > 0, what="the first run computing")
+    second = Worker(LiveRun(small(max_steps=1_000_000, max_seconds=1.0), data), pool)
+    second.play()
+    wait_until(lambda: first.job.finished, timeout=60, what="the first run ending at its share")
+    view = first.job.view()
+    assert view.finished == "seconds" and view.config.max_seconds == 60.0
+    assert view.max_seconds == pytest.approx(0.4, abs=0.2) and view.shortened_for == 1
+    assert view.cpu_seconds < 2.0
+    wait_until(lambda: second.job.finished, timeout=60, what="the second run")
+    assert second.job.view().max_seconds == 1.0 and second.job.view().shortened_for == 0
+    for worker in (first, second):
+        worker.stop()
+
+
+def test_a_fair_share_never_falls_below_the_smallest_budget():
+    pool = TrainingPool(1, class_wait_s=120.0, min_share_s=5.0)
+    assert pool.fair_share() is None  # nobody waits
+    tickets, class_gone = [pool.ticket() for _ in range(31)], threading.Event()
+    assert pool.acquire(tickets[0], cancelled=class_gone.is_set)
+    waiters = [threading.Thread(target=pool.acquire, args=(t, class_gone.is_set), daemon=True) for t in tickets[1:]]
+    for waiter in waiters:
+        waiter.start()
+    wait_until(lambda: pool.load().waiting == 30, what="30 in line")
+    share = pool.fair_share()
+    assert share.waiting == 30 and share.seconds == 5.0  # 120 s / 30 = 4 s is below the floor
+    class_gone.set()
+    for waiter in waiters:
+        waiter.join(5)
+    pool.release(tickets[0])
+    assert pool.load().waiting == 0 and pool.fair_share() is None
+    assert TrainingPool(2, class_wait_s=120.0).fair_share() is None
+    with pytest.raises(ValueError):
+        TrainingPool(1, class_wait_s=0)
+
+
+def test_the_shortened_budget_is_told_in_words_for_one_and_for_many():
+    from figures.live import run_status, shortened_note
+    from live.worker import WorkerStatus
+
+    assert shortened_note(60, 60, 0) == "" and shortened_note(60, 60, 3) == ""  # never shortened
+    assert "from 60 to 5 CPU seconds because 29 other runs were waiting" in shortened_note(60, 5, 29)
+    assert "because another run was waiting" in shortened_note(30, 12.5, 1)
+    _, sentence = run_status(WorkerStatus("finished", None, "seconds", None), 300, 5.1, 5, 20_000, 60, 29)
+    assert sentence.startswith("Done: the run used its CPU budget. (step 300 of at most 20,000; 5.1 of 5 CPU")
+    assert "Shortened from 60 to 5" in sentence
+    _, running = run_status(WorkerStatus("running", None, None, None), 10, 1.0, 30, 20_000, 30, 0)
+    assert "Shortened" not in running
