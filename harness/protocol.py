@@ -247,6 +247,12 @@ class StreamlitSession:
                 element = message.delta.new_element
                 element_kind = element.WhichOneof("type")
                 run.elements[tuple(message.metadata.delta_path)] = (element_kind, getattr(element, element_kind))
+            elif kind == "delta" and message.delta.WhichOneof("type") == "add_block":
+                # Kept for the containers that are widgets too (st.tabs with a key: a tab_container with an id).
+                block = message.delta.add_block
+                block_kind = block.WhichOneof("type")
+                if block_kind:
+                    run.elements[tuple(message.metadata.delta_path)] = (block_kind, getattr(block, block_kind))
             elif kind == "auto_rerun":
                 self.auto_reruns[message.auto_rerun.fragment_id] = message.auto_rerun.interval
             elif kind == "stop_auto_rerun":

@@ -11,6 +11,9 @@ from figures import digits as digit_fig
 from figures import measured
 from ui import charts, resources
 
+# The page's two tabs; a link or a client picks one by its label (`?compare_tab=The+same+sentence`).
+DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
+
 
 def model_table(rows: list[dict]) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, key=f"compare_table_{rows[0]['model']}")

@@ -16,7 +16,6 @@ from ui.examples import COMPARE_PRESETS, ROOSEVELT
 from ui.inputs import CANVAS_SIZE, COMPARE_PROMPT, PROMPT_ICON, DigitSource, cut_text
 
 # Plain labels: the chosen tab is kept in the URL as ?compare_tab=The+same+sentence.
-DIGITS_TAB, TEXT_TAB = "The same digit", "The same sentence"
 state = st.session_state
 
 st.title("CNN vs RNN, side by side")
@@ -25,7 +24,9 @@ st.caption(
     "carrying what it has seen. Here the same input goes through one of each, and everything shown is computed "
     "live or measured by a script on held-out data."
 )
-digits_tab, text_tab = st.tabs([DIGITS_TAB, TEXT_TAB], key="compare_tab", on_change="rerun", bind="query-params")
+digits_tab, text_tab = st.tabs(
+    [sections.DIGITS_TAB, sections.TEXT_TAB], key="compare_tab", on_change="rerun", bind="query-params"
+)
 
 
 # ================================================================ digits
