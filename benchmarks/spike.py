@@ -55,12 +55,13 @@ from harness.protocol import ProtocolError, StreamlitSession, parse_base_url
 from ui.compare import DIGITS_TAB, TEXT_TAB
 
 MAX_SESSIONS = 200
+SEEN = " (seen before)"  # an action's name when the replica has answered the same input before
 MAX_SECONDS = 600
 ACTIONS = ("digits", "text", "compare_digit", "compare_text")
 # Where each action happens: a page, or the comparison page's tab (one page, two tabs: a student switches tab).
 PAGE_OF = {"digits": "digits", "text": "text", "compare_digit": "compare_digit", "compare_text": "compare_text"}
 TAB_OF = {"compare_digit": DIGITS_TAB, "compare_text": TEXT_TAB}
-GALLERY_SIZE = 40  # digits of the gallery the sessions pick from (the page offers more)
+GALLERY_SIZE = 40  # at most this many gallery digits are picked from
 NAMES = ("Angela Merkel", "Nelson Mandela", "Chen Wei", "Kofi Annan", "Farah Khan", "Lionel Messi", "Hana Mori",
          "Boris Petrov", "Julia Child", "Taylor Swift", "Diego Rivera", "Amara Okafor")  # fmt: skip
 PLACES = ("Berlin", "Lagos", "Tokyo", "Lima", "Oslo", "Chicago", "Hanoi", "Nairobi", "Madrid", "Seoul", "Perth")
@@ -159,9 +160,10 @@ class Answer:
 class Student:
     """One session over the protocol, doing the action mix; it counts its own sentences and gallery picks."""
 
-    def __init__(self, port: int, index: int, expected: Expected, clock_start: float) -> None:
+    def __init__(self, port: int, index: int, expected: Expected, clock_start: float, seen: set) -> None:
         self.session = StreamlitSession(port, timeout_s=120.0)
         self.index, self.expected, self.clock_start = index, expected, clock_start
+        self.seen = seen  # (replica, action, key) already asked, by any session: the server's caches hold them
         self.page = ""
         self.answers: list[Answer] = []
         self.actions_done = 0
@@ -206,21 +208,27 @@ class Student:
         self.page = page if opened else ""
         return opened
 
-    async def do(self, action: str) -> None:
-        """The action itself, on its page. Each session walks its own order through the gallery and the
-        sentences, so the answers differ from one action to the next."""
+    async def do(self, action: str, key: int | None = None) -> int:
+        """The action itself, on its page; returns its gallery digit or sentence. Each session walks its own
+        order through the gallery and the sentences, so the answers differ from one action to the next. An
+        answer the server has given before (to any session on the replica) is named so: its caches make it
+        cheaper (ui/resources.py), and the capacity model prices the two apart."""
         step = self.index * 7 + self.actions_done
         self.actions_done += 1
         if action in ("digits", "compare_digit"):
-            key = step % GALLERY_SIZE
+            key = step % len(self.expected.digit) if key is None else key
             widget = "digits_gallery" if action == "digits" else "compare_gallery"
             value = [str(key + 1)]  # a pill's value is its shown label
         else:
-            key = step % len(self.expected.sentences)
+            key = step % len(self.expected.sentences) if key is None else key
             widget = "text_input" if action == "text" else "compare_text"
             value = self.expected.sentences[key]
-        await self._timed(action, lambda: self.session.set_widget(widget, value),
+        cache_key = (self.replica, action, key)
+        name = action + SEEN if cache_key in self.seen else action
+        self.seen.add(cache_key)
+        await self._timed(name, lambda: self.session.set_widget(widget, value),
                           lambda run: check(action, run, key, self.expected))  # fmt: skip
+        return key
 
     async def act(self, action: str) -> None:
         if self.page == PAGE_OF[action] or await self.open_page(action):
@@ -256,6 +264,12 @@ class Servers:
         if len(self.cluster.replicas) == 1:
             return self.replica_ports[0]
         return parse_base_url(self.cluster.url)[1]
+
+    def name_of(self, port: int) -> str:
+        """The replica's name as HAProxy's X-Replica header gives it; "" for a lone replica, reached directly."""
+        if len(self.cluster.replicas) == 1:
+            return ""
+        return next(replica.name for replica in self.cluster.replicas if replica.port == port)
 
     @property
     def pids(self) -> list[int]:
@@ -297,24 +311,32 @@ def log(message: str) -> None:
 # ---------------------------------------------------------------- calibration: server CPU per action, alone
 
 
-async def calibrate(servers: Servers, expected: Expected, repeats: int) -> dict[str, float]:
-    """Each replica warmed (every page opened, so the models are loaded), then on the first one, alone, each
-    action and each page open `repeats` times: the server's CPU from before the send until 0.3 s after the
-    answer (the websocket's last frames included)."""
+async def warm_up(servers: Servers, expected: Expected, seen: set) -> None:
+    """Every page opened once on every replica, so the models are loaded: a running demo is measured."""
     for port in servers.replica_ports:
-        warm = Student(port, 0, expected, time.perf_counter())
+        warm = Student(port, 0, expected, time.perf_counter(), seen)
         await warm.connect()
+        warm.replica = servers.name_of(port)
         for action in ACTIONS:
             await warm.act(action)
         await warm.close()
-    student = Student(servers.replica_ports[0], 1, expected, time.perf_counter())
+
+
+async def calibrate(servers: Servers, expected: Expected, repeats: int, seen: set) -> dict[str, float]:
+    """Each replica warmed, then on the first one, alone, each page open and each action `repeats` times, with
+    a new input and then the same one again: the server's CPU from before the send until 0.3 s after the
+    answer (the websocket's last frames included)."""
+    await warm_up(servers, expected, seen)
+    student = Student(servers.replica_ports[0], 1, expected, time.perf_counter(), seen)
     pid = servers.cluster.replicas[0].process.pid
     student.cpu_probe = lambda: cpu_seconds(pid)
     await student.connect()
+    student.replica = servers.name_of(servers.replica_ports[0])
     for _ in range(repeats):
         for action in ACTIONS:
             student.page = ""  # every page opened afresh, its tab chosen afresh
-            await student.act(action)
+            if await student.open_page(action):
+                await student.do(action, await student.do(action))  # a new input, then the same again
     await student.close()
     errors = [a.error for a in student.answers if a.error]
     if errors:
@@ -328,9 +350,9 @@ async def calibrate(servers: Servers, expected: Expected, repeats: int) -> dict[
 # ---------------------------------------------------------------- spike
 
 
-async def student_session(port, index, expected, start, delay_s, duration_s, think_s, rng) -> Student:
+async def student_session(port, index, expected, start, delay_s, duration_s, think_s, rng, seen) -> Student:
     await asyncio.sleep(delay_s)
-    student = Student(port, index, expected, start)
+    student = Student(port, index, expected, start, seen)
     try:
         await student.connect()
     except (TimeoutError, OSError, ProtocolError) as failure:
@@ -368,7 +390,8 @@ async def browser_sessions(url: str, count: int, start_after_s: float) -> list[d
 
 
 async def spike(servers: Servers, args, expected: Expected) -> dict:
-    per_action_cpu = await calibrate(servers, expected, args.calibration_repeats)
+    seen: set = set()
+    per_action_cpu = await calibrate(servers, expected, args.calibration_repeats, seen)
     log(f"calibration, server CPU per action alone (s): {per_action_cpu}")
     rng = random.Random(args.seed)
     cpu_before, rss_before, started = servers.cpu(), servers.rss(), time.perf_counter()
@@ -382,7 +405,7 @@ async def spike(servers: Servers, args, expected: Expected) -> dict:
     sampler = asyncio.create_task(sample())
     sessions = [
         student_session(servers.port, i, expected, started, i * args.arrive_s / args.sessions, args.duration_s,
-                        args.think_s, random.Random(rng.random()))
+                        args.think_s, random.Random(rng.random()), seen)
         for i in range(args.sessions)
     ]  # fmt: skip
     url = f"http://127.0.0.1:{servers.port}"
@@ -394,7 +417,7 @@ async def spike(servers: Servers, args, expected: Expected) -> dict:
     await sampler
     cpu = servers.cpu() - cpu_before
     answers = [a for s in students for a in s.answers]
-    actions = [a for a in answers if not a.action.startswith("open:") and a.action != "connect"]
+    actions = [a for a in answers if a.action.removesuffix(SEEN) in ACTIONS]
     counts = {name: sum(a.action == name for a in answers) for name in sorted({a.action for a in answers})}
     predicted = sum(per_action_cpu.get(name, 0.0) * n for name, n in counts.items())
     errors = [f"session {s.index}, {a.action}: {a.error}" for s in students for a in s.answers if a.error]
@@ -530,15 +553,11 @@ async def class_training(servers: Servers, args) -> dict:
 
 
 async def sequence(servers: Servers, args, expected: Expected) -> dict:
-    for port in servers.replica_ports:  # models loaded first: growth, not the first load, is the question
-        warm = Student(port, 0, expected, time.perf_counter())
-        await warm.connect()
-        for action in ACTIONS:
-            await warm.act(action)
-        await warm.close()
+    seen: set = set()
+    await warm_up(servers, expected, seen)  # models loaded first: growth, not the first load, is the question
     rss, errors, start = [], [], time.perf_counter()
     for index in range(args.sessions):
-        student = Student(servers.port, index, expected, start)
+        student = Student(servers.port, index, expected, start, seen)
         await student.connect()
         for action in ACTIONS:
             await student.act(action)
