@@ -60,10 +60,15 @@ class PoolLoad:
 class TrainingPool:
     """At most `slots` jobs compute at once; the others wait in arrival order.
 
-    With `class_wait_s`, a class pressing Start together is not served one whole budget after another: while
-    runs wait, a running one may spend only its fair share, `slots × class_wait_s / waiting` CPU seconds (never
-    less than `min_share_s`, the smallest budget the page offers), so the last in line starts after about `class_wait_s`. Without it every run keeps
-    its budget: 30 runs of 60 s on one slot, and the last waits half an hour.
+    With `class_wait_s`, a class pressing Start together is not served one whole budget after another. From
+    the moment runs wait until the pool is idle again (one class's turn), every run computing may spend only
+    an equal share, `slots × class_wait_s / class size` CPU seconds, the class size being the most runs that
+    were in the pool at once meanwhile; never less than `min_share_s`, the smallest budget the page offers. So
+    the last of the class starts after about `class_wait_s` (more where the floor binds: then the server
+    needs more slots, README "A class at once"). A share that followed the queue as it shrank would hand the
+    later runs ever larger budgets, and the last would wait class_wait_s times the harmonic number of the
+    class: 470 s instead of 120 for 30 (measured, benchmarks/spike.py train). Without it every run keeps its
+    budget: 30 runs of 60 s on one slot, and the last waits half an hour.
     """
 
     def __init__(self, slots: int, class_wait_s: float | None = None, min_share_s: float = MIN_BUDGET_S) -> None:
@@ -74,6 +79,7 @@ class TrainingPool:
         self.slots = slots
         self.class_wait_s = class_wait_s
         self.min_share_s = min_share_s
+        self._class_size = 0  # the most runs in the pool at once since runs began to wait; 0 while none has
         self._cond = threading.Condition()
         self._running: set[int] = set()
         self._waiting: deque[int] = deque()
@@ -88,8 +94,7 @@ class TrainingPool:
         with self._cond:
             if ticket in self._running:
                 return True
-            if ticket not in self._waiting:
-                self._waiting.append(ticket)
+            self._join_line(ticket)
             while True:
                 if cancelled():
                     self._waiting.remove(ticket)
@@ -102,11 +107,26 @@ class TrainingPool:
                     return True
                 self._cond.wait(POLL_S)
 
+    def enter_line(self, ticket: int) -> None:
+        """Stand in line now, before the worker's thread asks for a slot: the press of Start is answered with
+        a place in line at once. `acquire` finds the ticket there; `release` takes it out if the run pauses."""
+        with self._cond:
+            if ticket not in self._running:
+                self._join_line(ticket)
+
+    def _join_line(self, ticket: int) -> None:
+        if ticket not in self._waiting:
+            self._waiting.append(ticket)
+        if self._waiting and len(self._running) + len(self._waiting) > self.slots:
+            self._class_size = max(self._class_size, len(self._running) + len(self._waiting))
+
     def release(self, ticket: int) -> None:
         with self._cond:
             self._running.discard(ticket)
             if ticket in self._waiting:
                 self._waiting.remove(ticket)
+            if not self._running and not self._waiting:
+                self._class_size = 0  # the class's turn is over
             self._cond.notify_all()
 
     def position(self, ticket: int) -> int | None:
@@ -119,12 +139,13 @@ class TrainingPool:
             return None
 
     def fair_share(self) -> FairShare | None:
-        """A running run's share while others wait; None when nobody waits or shares are off."""
+        """A running run's share during a class's turn; None when no run has had to wait or shares are off.
+        `waiting` is how many others the class had."""
         with self._cond:
-            waiting = len(self._waiting)
-        if not waiting or self.class_wait_s is None:
+            size = self._class_size
+        if size <= self.slots or self.class_wait_s is None:
             return None
-        return FairShare(max(self.min_share_s, self.slots * self.class_wait_s / waiting), waiting)
+        return FairShare(max(self.min_share_s, self.slots * self.class_wait_s / size), size - 1)
 
     def register(self, ticket: int, present: bool) -> None:
         with self._cond:
@@ -208,6 +229,7 @@ class Worker:
     def play(self) -> None:
         with self._cond:
             self._playing = True
+            self._line_up()
             self._cond.notify_all()
         self._ensure_thread()
 
@@ -221,8 +243,17 @@ class Worker:
         with self._cond:
             self._playing = False
             self._pending_steps += 1
+            self._line_up()
             self._cond.notify_all()
         self._ensure_thread()
+
+    def _line_up(self) -> None:
+        """Under self._cond: a job that is not computing joins the pool's line now, so the page that asked
+        shows its place at once rather than "Ready" until the worker's thread gets there."""
+        job = self._job
+        if self._state == "paused" and job is not None and not job.finished and not self._stopping:
+            self.pool.enter_line(self._ticket)
+            self._state = "queued"
 
     def stop(self) -> None:
         """End the job and drop it. Returns at once; the thread finishes its current step first."""
@@ -305,6 +336,8 @@ class Worker:
                     continue
                 with self._cond:
                     if not self._playing and self._pending_steps == 0:
+                        if self._state == "queued":  # paused before its turn: out of the line
+                            self.pool.release(self._ticket)
                         self._state = "paused"
                         self._cond.wait(POLL_S)
                         continue

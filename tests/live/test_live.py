@@ -346,22 +346,42 @@ def test_the_cnn_learns_two_symbols_from_five_drawings_and_keeps_its_digits(data
     assert all(torch.equal(before[name], after[name]) for name in before)
 
 
-def test_a_class_queue_shrinks_the_running_budget_to_a_fair_share(data):
-    """With fair shares on, a run that would train for 60 CPU seconds stops at its share once others queue,
-    says why, and the next in line starts; the waiting one is not shortened while nobody waits behind it."""
-    pool = TrainingPool(1, class_wait_s=0.4, min_share_s=0.2)
+def test_a_class_shares_the_trainer_equally_and_the_next_run_alone_keeps_its_budget(data):
+    """With fair shares on: a run that would train for 60 CPU seconds stops at its share once another queues,
+    the one that queued gets the same share though nobody waits behind it (one class, one share), and a run
+    started after the class's turn is over keeps the budget it asked for."""
+    pool = TrainingPool(1, class_wait_s=3.0, min_share_s=0.1)  # a class of 2 on 1 slot: 1.5 s each
     first = Worker(LiveRun(small(max_steps=1_000_000), data), pool)
     first.play()
     wait_until(lambda: first.job.steps > 0, what="the first run computing")
-    second = Worker(LiveRun(small(max_steps=1_000_000, max_seconds=1.0), data), pool)
+    second = Worker(LiveRun(small(max_steps=1_000_000, max_seconds=2.0), data), pool)
     second.play()
-    wait_until(lambda: first.job.finished, timeout=60, what="the first run ending at its share")
-    view = first.job.view()
-    assert view.finished == "seconds" and view.config.max_seconds == 60.0
-    assert view.max_seconds == pytest.approx(0.4, abs=0.2) and view.shortened_for == 1
-    assert view.cpu_seconds < 2.0
-    wait_until(lambda: second.job.finished, timeout=60, what="the second run")
-    assert second.job.view().max_seconds == 1.0 and second.job.view().shortened_for == 0
+    assert second.status().state == "queued" and second.status().queue_position == 1  # at once, not "Ready"
+    wait_until(lambda: first.job.finished and second.job.finished, timeout=60, what="the class's two runs")
+    for worker, asked in ((first, 60.0), (second, 2.0)):
+        view = worker.job.view()
+        assert view.finished == "seconds" and view.config.max_seconds == asked
+        # The share, exactly: the first run had spent well under 1.5 s when the second joined.
+        assert view.max_seconds == 1.5 and view.shortened_for == 1
+    wait_until(lambda: pool.load().running == 0, what="the pool idle")
+    alone = Worker(LiveRun(small(max_steps=1_000_000, max_seconds=0.8), data), pool)
+    alone.play()
+    wait_until(lambda: alone.job.finished, timeout=60, what="a run after the class")
+    assert alone.job.view().max_seconds == 0.8 and alone.job.view().shortened_for == 0
+    for worker in (first, second, alone):
+        worker.stop()
+
+
+def test_a_run_paused_before_its_turn_leaves_the_line(data):
+    pool = TrainingPool(1)
+    first = Worker(LiveRun(small(max_steps=1_000_000, max_seconds=3.0), data), pool)
+    first.play()
+    wait_until(lambda: first.job.steps > 0, what="the first run computing")
+    second = Worker(LiveRun(small(), data), pool)
+    second.play()
+    assert pool.load().waiting == 1
+    second.pause()
+    wait_until(lambda: pool.load().waiting == 0 and second.status().state == "paused", what="out of the line")
     for worker in (first, second):
         worker.stop()
 
@@ -376,7 +396,7 @@ def test_a_fair_share_never_falls_below_the_smallest_budget():
         waiter.start()
     wait_until(lambda: pool.load().waiting == 30, what="30 in line")
     share = pool.fair_share()
-    assert share.waiting == 30 and share.seconds == 5.0  # 120 s / 30 = 4 s is below the floor
+    assert share.waiting == 30 and share.seconds == 5.0  # a class of 31: 120 s / 31 = 3.9 s is below the floor
     class_gone.set()
     for waiter in waiters:
         waiter.join(5)
