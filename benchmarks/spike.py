@@ -605,6 +605,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="train: the servers' CNNRNN_CLASS_WAIT_S (default: theirs, runtime.CLASS_WAIT_S)",
     )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=None,
+        help="train: the servers' CNNRNN_LIVE_SLOTS (default: theirs, one per core less one)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="think times and arrivals (default: 0)")
     args = parser.parse_args(argv)
     args.sessions = args.sessions or {"spike": 60, "train": 30, "sequence": 300}[args.phase]
@@ -624,6 +630,8 @@ def main(argv: list[str] | None = None) -> dict:
     env = {"CNNRNN_WEIGHTS": None}
     if args.class_wait_s is not None:
         env["CNNRNN_CLASS_WAIT_S"] = f"{args.class_wait_s:g}"
+    if args.slots is not None:
+        env["CNNRNN_LIVE_SLOTS"] = str(args.slots)
     sentence_count = args.sessions * 8 if args.phase != "train" else 0
     expected = expected_answers(max(sentence_count, 16)) if args.phase != "train" else None
     with Servers(args.replicas, env) as servers:

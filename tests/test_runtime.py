@@ -52,6 +52,19 @@ def test_slots_come_from_the_environment_else_the_cores(monkeypatch):
     assert runtime.live_slots() == max(1, cores - 1)
 
 
+def test_the_class_wait_comes_from_the_environment_and_0_turns_shares_off(monkeypatch):
+    monkeypatch.delenv(runtime.CLASS_WAIT_ENV, raising=False)
+    assert runtime.class_wait_s() == runtime.CLASS_WAIT_S
+    monkeypatch.setenv(runtime.CLASS_WAIT_ENV, "45.5")
+    assert runtime.class_wait_s() == 45.5
+    monkeypatch.setenv(runtime.CLASS_WAIT_ENV, "0")
+    assert runtime.class_wait_s() is None
+    for bad in ("soon", "-3", "inf", "nan"):
+        monkeypatch.setenv(runtime.CLASS_WAIT_ENV, bad)
+        with pytest.raises(ValueError, match=runtime.CLASS_WAIT_ENV):
+            runtime.class_wait_s()
+
+
 def test_handing_memory_back_is_safe_to_repeat():
     for _ in range(3):
         runtime.release_freed_memory()
