@@ -516,9 +516,9 @@ async def pool_line(port: int) -> str:
 
 
 async def class_training(servers: Servers, args) -> dict:
-    port = servers.replica_ports[0]
-    async with StreamlitSession(port) as warm:  # the MNIST subset and the page loaded before the class
-        await warm.open("train")
+    for port in servers.replica_ports:  # the MNIST subset and the page loaded on every replica before the class
+        async with StreamlitSession(port) as warm:
+            await warm.open("train")
     await asyncio.sleep(1.0)
     threads_before, cpu_before = servers.threads(), servers.cpu()
     start = time.perf_counter()
@@ -528,7 +528,8 @@ async def class_training(servers: Servers, args) -> dict:
     await asyncio.gather(*(trainee(servers, i, start, delays[i], args, records[i]) for i in range(args.sessions)))
     wall = time.perf_counter() - start
     await asyncio.sleep(8.0)  # the workers' grace period (live/worker.GRACE_S) after the last tab closed
-    line, threads_after = await pool_line(port), servers.threads()
+    lines = [await pool_line(port) for port in servers.replica_ports]
+    line, threads_after = " | ".join(lines), servers.threads()
     finished = [r for r in records if "finished_after_s" in r]
     waits = [r["started_after_s"] for r in finished if "started_after_s" in r]
     return {
