@@ -12,6 +12,7 @@ The package, by responsibility:
 - decisions: which words to flag, and what to suggest: a word, a split (brokedown: broke down) or a join
   (some times: sometimes);
 - variants: British and American spellings of one word, never corrections of each other;
+- register: informal writing left as it is (lol, soooo, doin, ca n't), from counts of tweets;
 - text: tokens, sentences, casing and clitics.
 
 The loaded `SpellingCorrector` is read-only: every function returns fresh results, so one cached copy

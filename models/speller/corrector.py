@@ -7,14 +7,18 @@ that make one. The context model's scores are added to both by reading.py.
 
 Left alone: words with digits, URLs, e-mail addresses, words with letters outside a-z (other scripts,
 accents), handles, hashtags and identifiers (a word glued to @, #, _ or /, or after a lone @ or #),
-mixed-case words (iPhone), short all-capital acronyms, any token overlapping a protected span
-(the named entities the tagger found), capitalised words inside a sentence (names), and all-capital
-real words (headlines). A real word's British or American spelling is never among its candidates.
+mixed-case words (iPhone), short all-capital acronyms, all-capital real words (headlines), all-capital words
+in informal text (shouting), any token overlapping a protected span (the named entities the tagger found),
+capitalised words inside a sentence (names), and what register.py calls informal: the register's words (lol,
+pls), elongated words (soooo), a dropped g (doin), halves of a tokenised contraction (ca n't), HTML escapes
+(& lt ;), a retweet's account; and every word of a sentence in another language. A real word's British or
+American spelling is never among its candidates.
 """
 
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +31,15 @@ from models.speller.alphabet import LETTER_CODES, PAD, encode, normalise_apostro
 from models.speller.context import UNKNOWN_ID, WordVocab
 from models.speller.index import DeleteIndex
 from models.speller.model import Speller, load_model
+from models.speller.register import (
+    dropped_g,
+    elongated,
+    html_escape_name,
+    informal_words,
+    read_tweet_counts,
+    retweeted_account,
+    split_contraction,
+)
 from models.speller.text import ACRONYM_MAX, LATIN_WORD, Token, casing, known_with_clitic, split_clitic, tokenize
 from models.speller.variants import variant_key
 
@@ -59,6 +72,8 @@ class Check:
     # their features; their rows follow those of `ids`: row len(ids) + s is splits[s].
     splits: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))  # (S, 2)
     split_features: np.ndarray | None = None  # (S, F)
+    informal: bool = False  # in a text that reads as a tweet or a chat message (informal_text)
+    casual: bool = False  # in informal text, or a text opening in lower case (opens_casually): loose grammar
 
     def n_rows(self) -> int:
         return len(self.ids) + len(self.splits)
@@ -93,7 +108,9 @@ class Window:
 class SpellingCorrector:
     """The loaded corrector: the model plus lookup structures built once. Read-only after __init__."""
 
-    def __init__(self, model: Speller):
+    def __init__(self, model: Speller, tweet_counts: tuple[dict[str, tuple[int, int]], int] | None = None):
+        """`tweet_counts`: register.read_tweet_counts's, for the informal words left alone; None reads the
+        committed ones."""
         self.model = model
         self.config = c = model.config
         self.words: list[str] = bytes(model.lexicon_utf8.numpy()).decode("utf-8").split("\n")
@@ -142,10 +159,17 @@ class SpellingCorrector:
         # A word's candidates and their edit and frequency features do not depend on the text around it, and
         # running text repeats its words: a bounded memo of a pure function (lru_cache is thread-safe). Its
         # arrays are read-only; candidates() hands out copies.
+        unapostrophised = {w.replace("'", "") for w in self.words if "'" in w}
+        self.informal = informal_words(*(tweet_counts or read_tweet_counts()), self.book_log_frequency, unapostrophised)
         self.word_candidates = functools.lru_cache(maxsize=CANDIDATE_CACHE)(functools.partial(_word_candidates, self))
 
     def known(self, word: str) -> bool:
         return word in self.word_ids
+
+    def book_log_frequency(self, word: str) -> float | None:
+        """log P(word) by the dictionary's counts, None for a word it lacks."""
+        own = self.word_ids.get(word)
+        return None if own is None else float(self.log_frequency[own])
 
     def homophones(self, word_id: int) -> np.ndarray:
         """Ids of the words that share a pronunciation with word_id, itself included."""
@@ -157,7 +181,7 @@ class SpellingCorrector:
 def load_speller(weights_dir: Path | None = None) -> tuple[SpellingCorrector, dict]:
     """Returns (corrector, manifest); raises checkpoint.WeightsError with the rebuild command."""
     model, manifest = load_model(weights_dir)
-    return SpellingCorrector(model), manifest
+    return SpellingCorrector(model, read_tweet_counts(weights_dir)), manifest
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,37 +259,122 @@ def not_prose(text: str, token: Token) -> bool:
     return bool(before and before in _HANDLE_MARKS) or bool(after and after in _HANDLE_MARKS) or lone_mark
 
 
+def left_alone(text: str, token: Token) -> bool:
+    """A word the corrector never checks wherever it is: part of a handle, hashtag, identifier or path, half of
+    a contraction a tokeniser cut apart, the name in an HTML escape, or the account a retweet quotes."""
+    return (
+        not_prose(text, token)
+        or split_contraction(text, token)
+        or html_escape_name(text, token)
+        or retweeted_account(text, token)
+    )
+
+
+# A sentence is taken for another language (Otak lebih aktif di malam hari; Hva skal man med badeender) when at
+# least FOREIGN_MIN_WORDS of its lower-case words, and at least FOREIGN_SHARE of them, are words the dictionary
+# and the informal register lack or are spelt with letters outside a-z: its words are not English words' typos,
+# and its real words (di, med, man) are not English either, so none of it is checked. An English sentence
+# with typos has one or two unknown words among many; chosen on dev and BTC section a (see rescore.py).
+FOREIGN_MIN_WORDS = 2
+FOREIGN_SHARE = 0.5
+
+
+def foreign_sentences(speller: SpellingCorrector, text: str, found: list[Token]) -> set[int]:
+    """The sentence numbers of the text's sentences in another language (see FOREIGN_SHARE)."""
+    words: dict[int, int] = {}
+    unknown: dict[int, int] = {}
+    for token in found:
+        if token.kind != "word" or len(token.text) < 2 or casing(token.text) != "lower":
+            continue  # names, acronyms and numbers say nothing about the language
+        if any(ch.isdigit() or ch == "_" for ch in token.text) or left_alone(text, token):
+            continue
+        lowered = normalise_apostrophes(token.text)
+        english = bool(LATIN_WORD.fullmatch(token.text)) and (
+            lowered in speller.informal or known_with_clitic(speller.known, lowered)
+        )
+        words[token.sentence] = words.get(token.sentence, 0) + 1
+        unknown[token.sentence] = unknown.get(token.sentence, 0) + (not english)
+    return {s for s, n in unknown.items() if n >= FOREIGN_MIN_WORDS and n >= FOREIGN_SHARE * words[s]}
+
+
+# In informal text an unknown word this short or shorter is taken for an abbreviation (tbh, ffs, tmi, ppl).
+INFORMAL_ABBREVIATION = 3
+
+
+def informal_text(speller: SpellingCorrector, text: str, found: list[Token]) -> bool:
+    """Whether the text reads as a tweet or a chat message rather than prose: it opens in lower case, or has
+    a handle, hashtag or identifier, a URL, a retweet's RT, an emoji or other symbol, the pronoun i in lower
+    case, an elongated word (soooo), or a word of the informal register that the dictionary lacks (lol, pls,
+    thats). Book text has none: none of dev's 1,000 sentences and 9 of CoNLL test's first 1,000 have one, and
+    693 of BTC section a's first 1,000 tweets. decisions.py asks more of a correction in such text."""
+    if any(unicodedata.category(ch) == "So" for ch in text):
+        return True
+    for token in found:
+        if token.kind == "url" or (token.kind == "word" and (token.text in ("RT", "i") or not_prose(text, token))):
+            return True
+        if token.kind != "word" or len(token.text) < 2 or casing(token.text) != "lower":
+            continue
+        lowered = normalise_apostrophes(token.text)
+        if lowered in speller.informal and not speller.known(lowered):
+            return True
+        if LATIN_WORD.fullmatch(lowered) and not speller.known(lowered) and elongated(lowered, speller.known):
+            return True
+    return False
+
+
+def opens_casually(found: list[Token]) -> bool:
+    """Whether the text's first word is a lower-case word, as messages often open and prose does not (2 of
+    dev's 1,000 sentences, fragments; about 30 of CoNLL test's first 1,000, fragments too; 151 of BTC section
+    a's first 1,000 tweets). Such text's grammar is loose too: decisions.py asks more of a real word's rival."""
+    words = [token for token in found if token.kind == "word"]
+    return bool(words) and words[0].text.isalpha() and casing(words[0].text) == "lower"
+
+
 def find_checks(
     speller: SpellingCorrector, text: str, protected_spans: Iterable[tuple[int, int]] = ()
 ) -> tuple[list[Token], list[Check]]:
     """The text's tokens, and the words to check with their candidates (context features still zero)."""
     found = tokenize(text)
     protected = sorted((int(s), int(e)) for s, e in protected_spans)
+    foreign = foreign_sentences(speller, text, found)
+    informal = informal_text(speller, text, found)
+    casual = informal or opens_casually(found)
     checks = []
     for index, token in enumerate(found):
         if token.kind != "word" or not LATIN_WORD.fullmatch(token.text) or len(token.text) < 2:
             continue
-        if any(s < token.end and token.start < e for s, e in protected) or not_prose(text, token):
+        if any(s < token.end and token.start < e for s, e in protected) or left_alone(text, token):
+            continue
+        if token.sentence in foreign:
             continue
         case = casing(token.text)
         lowered = normalise_apostrophes(token.text.lower())
-        if case == "mixed" or (case == "upper" and len(token.text) <= ACRONYM_MAX):
-            continue
+        if case == "mixed" or (case == "upper" and (len(token.text) <= ACRONYM_MAX or informal)):
+            continue  # iPhone, NASA; and in a tweet, shouting (SHOUTOUT), never meant as a book word
         if case == "capitalised" and not token.opens_sentence:
             continue  # Roosevelt, O'Neill: inside a sentence, likely names
+        if lowered in speller.informal:
+            continue  # the informal register (register.py): lol, pls, thats, tweets; not a book word's typo
         if speller.known(lowered):
             if case == "upper":
                 continue  # a headline's real words
             ids, features = candidates(speller, lowered, real_word=True)
             if len(ids) > 1:
-                checks.append(Check(index, token, lowered, "", case, True, ids, features))
+                checks.append(
+                    Check(index, token, lowered, "", case, True, ids, features, informal=informal, casual=casual)
+                )
         elif not known_with_clitic(speller.known, lowered):
             if case == "capitalised" and "'" in lowered:
                 continue
+            if elongated(lowered, speller.known) or dropped_g(lowered, speller.known):
+                continue  # soooo, niiice: stretched for emphasis; doin, lookin: as said (register.py)
+            if informal and len(lowered) <= INFORMAL_ABBREVIATION:
+                continue  # tbh, ffs, tmi, js: in a tweet a short unknown word is an abbreviation, not a slip
             stem, clitic = split_clitic(lowered)
             ids, features = candidates(speller, stem)
-            check = Check(index, token, stem, clitic, case, False, ids, features)
-            check.splits, check.split_features = split_candidates(speller, stem)
+            check = Check(index, token, stem, clitic, case, False, ids, features, informal=informal, casual=casual)
+            if not informal:  # a tweet runs words together on purpose: hashtags and handles without their mark
+                check.splits, check.split_features = split_candidates(speller, stem)
             checks.append(check)
     return found, checks
 
@@ -276,15 +385,24 @@ def _joinable(speller: SpellingCorrector, word: str) -> bool:
     return own >= 0 and bool(speller.in_context[own]) and (len(word) > 1 or word in ONE_LETTER_WORDS)
 
 
+# A split needs one of its two words among this many commonest words. Typists run the short words into their
+# neighbours (a lot, in front, broke down, went to, best friend: every split of the run-together set has a
+# part among the commonest 700); two rarer words run together are a compound or a name written so on purpose
+# (dancehall, bootcamp, pitbull, screencap, piersmorgan).
+SPLIT_COMMON_RANK = 1000
+
+
 def split_candidates(speller: SpellingCorrector, word: str) -> tuple[np.ndarray, np.ndarray]:
-    """(pairs (S, 2) of dictionary ids, features (S, F)): the ways to cut `word` into two known words, each
-    scored as one edit (a space left out), as common as its rarer word at most, context features still zero."""
+    """(pairs (S, 2) of dictionary ids, features (S, F)): the ways to cut `word` into two known words, one of
+    them common (SPLIT_COMMON_RANK), each scored as one edit (a space left out), as common as its rarer word
+    at most, context features still zero."""
     cuts = range(1, len(word)) if len(word) <= MAX_WORD_LENGTH else ()
     pairs = [
         (speller.word_ids[word[:k]], speller.word_ids[word[k:]])
         for k in cuts
         if _joinable(speller, word[:k]) and _joinable(speller, word[k:])
     ]
+    pairs = [pair for pair in pairs if speller.frequency_rank[list(pair)].min() < SPLIT_COMMON_RANK]
     features = np.zeros((len(pairs), len(speller.config.ranker_features)), dtype=np.float32)
     pairs_array = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     column = speller.feature
@@ -302,14 +420,21 @@ def find_joins(
     times: sometimes); the first may open the sentence with a capital."""
     protected = sorted((int(s), int(e)) for s, e in protected_spans)
     column = speller.feature
+    foreign = foreign_sentences(speller, text, found)
+    if informal_text(speller, text, found):
+        return []  # a tweet's spacing is its writer's (half way, body guard), as is its run-together words'
     joins = []
     for index in range(len(found) - 1):
         first, second = found[index], found[index + 1]
         if first.kind != "word" or second.kind != "word" or first.sentence != second.sentence:
             continue
+        if first.sentence in foreign:
+            continue
         if text[first.end : second.start] != " " or any(s < second.end and first.start < e for s, e in protected):
             continue
-        if not_prose(text, first) or not_prose(text, second):
+        if left_alone(text, first) or left_alone(text, second):
+            continue
+        if first.text.lower() in speller.informal or second.text.lower() in speller.informal:
             continue
         case = casing(first.text)
         if not (case == "lower" or (case == "capitalised" and first.opens_sentence)) or casing(second.text) != "lower":
