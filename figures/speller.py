@@ -314,6 +314,21 @@ def context_changes_caption(changes: int, without_rnn: bool) -> str:
     return f"Shown {shown}. Switching the RNN on or off changes {changes} {plural}, listed above."
 
 
+def informal_note(tweets: dict | None, metrics: dict) -> str:
+    """Where the informal words it leaves alone come from (weights/speller_tweets.json: source, citation,
+    licence, tweets counted), and the held-out tweets' false alarms from the manifest; "" without the file."""
+    if not tweets or not tweets.get("source"):
+        return ""
+    credit = "; ".join(str(tweets[key]) for key in ("citation", "licence") if tweets.get(key))
+    counted = f"{tweets['tweets']:,} tweets of the " if tweets.get("tweets") else "the "
+    sentence = (f"Informal words (lol, pls, soooo) are left as typed: the words tweets use, counted in {counted}"
+                f"{tweets['source']}{f' ({credit})' if credit else ''}")  # fmt: skip
+    alarms = metrics.get("clean_btc_f_false_alarm_rate")
+    if alarms is not None:
+        sentence += f"; on held-out tweets it changes {alarms:.1%} of their words"
+    return sentence + "."
+
+
 def speller_metrics_note(metrics: dict) -> str:
     """The corrector's measured figures from its manifest, in words; parts not measured are left out."""
     parts = []

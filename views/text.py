@@ -192,7 +192,8 @@ sections.watch_section(corrector, [f.word for f in flags])
 
 metrics = manifest.get("metrics", {})
 speller_metrics = speller_manifest.get("metrics", {})
-st.caption("Speller: " + spell_fig.speller_metrics_note(speller_metrics))
+informal = spell_fig.informal_note(resources.measured_json("speller_tweets.json"), speller_metrics)
+st.caption("Speller: " + spell_fig.speller_metrics_note(speller_metrics) + (" " + informal if informal else ""))
 st.caption(
     f"Tagger: char-CNN + GloVe word vectors → BiLSTM → CRF; CoNLL-2003 test F1 "
     f"{metrics.get('test_f1', float('nan')):.2f} (`{manifest.get('evaluate_command', '')}`)."
