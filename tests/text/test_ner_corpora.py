@@ -7,6 +7,8 @@ import pytest
 
 import runtime
 from models.ner import load_tagger, tag
+from sources import btc
+from tests.conftest import require_conll, require_data
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +50,18 @@ def test_recorded_figures_agree_and_meet_the_targets():
         assert report[f"now.{model}.btc_f.cased"]["f1"] == metrics["btc_test_f1"]
         assert metrics["test_lower_f1"] >= 0.8 * metrics["test_f1"]
     assert json.loads((weights / "bilstm.json").read_text())["metrics"]["test_f1"] >= 90.5
+
+
+def test_one_command_runs_both_stages_and_its_manifest_says_so(tmp_path):
+    """train_ner_stages --dry-run: stage 1 on CoNLL alone, stage 2 from its weights, one manifest naming both."""
+    require_conll("train")
+    require_data(btc.section_path("a"), "the Broad Twitter Corpus, in ner-extra/btc/ of the data folder")
+    from training import train_ner_stages
+
+    manifest = train_ner_stages.main(["--dry-run", "--work", str(tmp_path / "stage1"), "--out", str(tmp_path)])
+    assert manifest["command"].startswith("python -m training.train_ner_stages --dry-run")
+    first, second = manifest["stage_commands"]
+    assert "--corpora conll --recase 0" in first and f"--init {tmp_path / 'stage1' / 'bilstm.pt'}" in second
+    assert manifest["data"]["init"]["weights"] == str(tmp_path / "stage1" / "bilstm.pt")
+    model, loaded = load_tagger("bilstm", tmp_path)
+    assert loaded["command"] == manifest["command"] and model.config.encoder == "bilstm"
