@@ -16,7 +16,6 @@ from models.speller import (
     correct_text,
     correct_tokens,
     expectations,
-    load_speller,
     next_letter_distributions,
     suggest,
 )
@@ -28,19 +27,6 @@ from tests.speller import fixed
 from training.speller.evaluation import evaluate_sentences, read_sentence_pairs
 
 SAMPLE = PROJECT_ROOT / "tests" / "data" / "speller_context_sample.tsv"
-
-
-@pytest.fixture(scope="module")
-def speller_and_manifest():
-    try:
-        return load_speller()
-    except checkpoint.WeightsError as exc:
-        pytest.fail(f"committed speller weights missing: {exc}")
-
-
-@pytest.fixture(scope="module")
-def speller(speller_and_manifest):
-    return speller_and_manifest[0]
 
 
 # ---------------------------------------------------------------------------------------------

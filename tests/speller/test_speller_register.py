@@ -5,18 +5,9 @@ apostrophes left out in a tweet, short abbreviations in a tweet, compounds run t
 
 import pytest
 
-from models import checkpoint
-from models.speller import correct_tokens, load_speller
+from models.speller import correct_tokens
 from models.speller.register import dropped_g, elongated, informal_words
 from tests.speller import fixed
-
-
-@pytest.fixture(scope="module")
-def speller():
-    try:
-        return load_speller()[0]
-    except checkpoint.WeightsError as exc:
-        pytest.fail(f"committed speller weights missing: {exc}")
 
 
 @pytest.mark.parametrize(

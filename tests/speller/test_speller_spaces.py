@@ -8,8 +8,7 @@ import sys
 import pytest
 import torch
 
-from models import checkpoint
-from models.speller import correct_text, correct_tokens, load_speller
+from models.speller import correct_text, correct_tokens
 from models.speller.corrector import find_joins
 from models.speller.reading import read_joins
 from models.speller.text import lm_form, sentences, tokenize
@@ -19,14 +18,6 @@ from tests.speller import fixed
 from training.speller.evaluation import align_tokens, evaluate_corrections, evaluate_sentences, read_sentence_pairs
 
 RUN_TOGETHER = PROJECT_ROOT / "tests" / "data" / "speller_run_together.tsv"
-
-
-@pytest.fixture(scope="module")
-def speller():
-    try:
-        return load_speller()[0]
-    except checkpoint.WeightsError as exc:
-        pytest.fail(f"committed speller weights missing: {exc}")
 
 
 # ---------------------------------------------------------------------------------------------
