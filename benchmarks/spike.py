@@ -494,7 +494,9 @@ async def trainee(servers: Servers, index: int, start: float, delay_s: float, ar
                 run = await session.rerun_fragment(fragment)
             if run.exceptions:
                 record.setdefault("exceptions", []).append(run.exceptions[0][:160])
-            state, text = training_state(run.texts) if training_state(run.texts)[0] else (state, text)
+            seen_state, seen_text = training_state(run.texts)
+            if seen_state:  # a run without a status line (a redraw cut short) keeps the last one
+                state, text = seen_state, seen_text
             if state == "running" and "started_after_s" not in record:
                 record["started_after_s"] = round(time.perf_counter() - pressed, 2)
             if time.perf_counter() - pressed > MAX_SECONDS * 3:
