@@ -506,14 +506,19 @@ FINISHED = {
 }
 
 
+def _seconds(value: float) -> str:
+    """5, 12.5, 0.2, 1,000,000: one decimal at most, thousands grouped, never an exponent."""
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
 def shortened_note(asked_seconds: float, max_seconds: float, waiting: int) -> str:
     """Why a run's budget is below what was asked: a fair share while others waited (empty when it is not)."""
     if waiting < 1 or not max_seconds < asked_seconds:
         return ""
     others = "another run was" if waiting == 1 else f"{waiting:,} other runs were"
     return (
-        f" Shortened from {asked_seconds:.3g} to {max_seconds:.3g} CPU seconds because {others} waiting for a "
-        f"trainer: while a class trains, each run gets a fair share so that nobody waits long."
+        f" Shortened from {_seconds(asked_seconds)} to {_seconds(max_seconds)} CPU seconds because {others} waiting "
+        f"for a trainer: while a class trains, each run gets a fair share so that nobody waits long."
     )
 
 
@@ -523,7 +528,7 @@ def run_status(
 ) -> tuple[str, str]:  # fmt: skip
     """(level, sentence) for a training worker's state: level is one of info, success, warning, error.
     `asked_seconds`: the budget the run was started with, when its fair share (`max_seconds`) is less."""
-    budget = f"step {steps:,} of at most {max_steps:,}; {cpu_seconds:.1f} of {max_seconds:.3g} CPU seconds"
+    budget = f"step {steps:,} of at most {max_steps:,}; {cpu_seconds:.1f} of {_seconds(max_seconds)} CPU seconds"
     note = shortened_note(asked_seconds or max_seconds, max_seconds, shortened_for)
     if status.error:
         return "error", f"{FINISHED['error']} {status.error}"

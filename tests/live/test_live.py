@@ -414,6 +414,7 @@ def test_the_shortened_budget_is_told_in_words_for_one_and_for_many():
     assert shortened_note(60, 60, 0) == "" and shortened_note(60, 60, 3) == ""  # never shortened
     assert "from 60 to 5 CPU seconds because 29 other runs were waiting" in shortened_note(60, 5, 29)
     assert "because another run was waiting" in shortened_note(30, 12.5, 1)
+    assert "from 1,000,000 to 0.2 CPU seconds because 1,200 other runs" in shortened_note(1e6, 0.2, 1200)
     _, sentence = run_status(WorkerStatus("finished", None, "seconds", None), 300, 5.1, 5, 20_000, 60, 29)
     assert sentence.startswith("Done: the run used its CPU budget. (step 300 of at most 20,000; 5.1 of 5 CPU")
     assert "Shortened from 60 to 5" in sentence
