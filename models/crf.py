@@ -4,7 +4,12 @@ score(y) = start[y_0] + sum_t emissions[t, y_t] + sum_t transitions[y_{t-1}, y_t
 p(y | x) = exp(score(y)) / Z, with log Z from the forward algorithm.
 
 Masks are left-aligned: mask[b, :length_b] is True and every sequence has length >= 1.
-Each recursion is a loop over time of (B, K, K) log-sum-exps or maxes; K is small (9 tags).
+Each recursion is a loop over time of (B, K, K) log-sum-exps or maxes; K is small (9 or 17 tags).
+
+Optional hard constraints (which tag may start, follow which, and end) bind decoding and the marginals:
+learned transition scores only discourage an ill-formed path such as B-PER then O, and on tweets the
+best path was sometimes one. Training leaves them out, as these weights were trained: every gold path
+is well formed, so they change no gold score, only which wrong paths share log Z.
 """
 
 from __future__ import annotations
@@ -16,14 +21,36 @@ import torch.nn as nn
 _EXCLUDED = -1.0e4
 
 
+Constraints = tuple[list[bool], list[list[bool]], list[bool]]  # may start (K,), may follow (K, K), may end (K,)
+
+
 class CRF(nn.Module):
-    def __init__(self, num_tags: int):
+    def __init__(self, num_tags: int, constraints: Constraints | None = None):
         super().__init__()
         self.num_tags = num_tags
         # transitions[i, j]: score of tag j right after tag i. Zero init: the emissions lead at first.
         self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))
         self.start = nn.Parameter(torch.zeros(num_tags))
         self.end = nn.Parameter(torch.zeros(num_tags))
+        # Not persistent: derived from the tag names, so a checkpoint without them loads unchanged.
+        start, after, end = constraints or ([True] * num_tags, [[True] * num_tags] * num_tags, [True] * num_tags)
+        self.register_buffer("allowed_start", torch.tensor(start), persistent=False)
+        self.register_buffer("allowed_transitions", torch.tensor(after), persistent=False)
+        self.register_buffer("allowed_end", torch.tensor(end), persistent=False)
+
+    def without_constraints(self) -> CRF:
+        """A copy that decodes over every path, well formed or not: the ablation of the constraints."""
+        copy = CRF(self.num_tags).to(self.transitions.device, self.transitions.dtype)
+        copy.load_state_dict(self.state_dict())
+        return copy
+
+    def _constrained(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(start (K,), transitions (K, K), end (K,)) with every forbidden move scored _EXCLUDED."""
+        return (
+            self.start.masked_fill(~self.allowed_start, _EXCLUDED),
+            self.transitions.masked_fill(~self.allowed_transitions, _EXCLUDED),
+            self.end.masked_fill(~self.allowed_end, _EXCLUDED),
+        )
 
     def path_score(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Unnormalised score of the given tag paths. emissions (B, T, K), tags (B, T), mask (B, T) -> (B,)."""
@@ -33,13 +60,15 @@ class CRF(nn.Module):
         last = tags.gather(1, (mask.sum(1) - 1).unsqueeze(1)).squeeze(1)  # (B,)
         return self.start[tags[:, 0]] + (emit * maskf).sum(1) + (trans * maskf[:, 1:]).sum(1) + self.end[last]
 
-    def _alphas(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+    def _alphas(
+        self, emissions: torch.Tensor, mask: torch.Tensor, start: torch.Tensor, transitions: torch.Tensor
+    ) -> list[torch.Tensor]:
         # alpha_t[b, j] = log of the summed scores of every prefix ending in tag j at step t.
         # Padded steps carry the last real alpha forward, so alphas[-1] is each sequence's final one.
-        alpha = self.start + emissions[:, 0]  # (B, K)
+        alpha = start + emissions[:, 0]  # (B, K)
         alphas = [alpha]
         for t in range(1, emissions.size(1)):
-            step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + emissions[:, t]  # (B, K)
+            step = torch.logsumexp(alpha.unsqueeze(2) + transitions, dim=1) + emissions[:, t]  # (B, K)
             alpha = torch.where(mask[:, t : t + 1], step, alpha)
             alphas.append(alpha)
         return alphas
@@ -51,7 +80,7 @@ class CRF(nn.Module):
         runs only over the paths whose every tag is allowed at its step."""
         if allowed is not None:
             emissions = emissions.masked_fill(~allowed, _EXCLUDED)
-        return torch.logsumexp(self._alphas(emissions, mask)[-1] + self.end, dim=1)
+        return torch.logsumexp(self._alphas(emissions, mask, self.start, self.transitions)[-1] + self.end, dim=1)
 
     def nll(
         self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor, partial: torch.Tensor | None = None
@@ -68,15 +97,17 @@ class CRF(nn.Module):
         return log_z - self.log_partition(emissions, mask, partial)
 
     def log_marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """log p(y_t = k | x) by forward-backward: (B, T, K); rows of padded steps are meaningless."""
-        alphas = self._alphas(emissions, mask)
+        """log p(y_t = k | x) over the well-formed paths, by forward-backward: (B, T, K); rows of padded
+        steps are meaningless."""
+        start, transitions, end = self._constrained()
+        alphas = self._alphas(emissions, mask, start, transitions)
         # beta_t[b, i] = log of the summed scores of every suffix after step t, given tag i at t.
         # A step whose successor is padding is the last real one, where beta is just the end score.
-        beta = self.end.expand_as(alphas[0])  # (B, K)
+        beta = end.expand_as(alphas[0])  # (B, K)
         betas = [beta]
         for t in range(emissions.size(1) - 2, -1, -1):
-            step = torch.logsumexp(self.transitions + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)  # (B, K)
-            beta = torch.where(mask[:, t + 1 : t + 2], step, self.end.expand_as(step))
+            step = torch.logsumexp(transitions + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2)  # (B, K)
+            beta = torch.where(mask[:, t + 1 : t + 2], step, end.expand_as(step))
             betas.append(beta)
         alpha = torch.stack(alphas, dim=1)  # (B, T, K)
         beta = torch.stack(betas[::-1], dim=1)  # (B, T, K)
@@ -91,15 +122,16 @@ class CRF(nn.Module):
         return probs * mask.unsqueeze(2).to(probs.dtype)
 
     def viterbi(self, emissions: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Best path per sequence: tags (B, T) with 0 on padding, and its score (B,)."""
+        """Best well-formed path per sequence: tags (B, T) with 0 on padding, and its score (B,)."""
         batch, length, _ = emissions.shape
-        score = self.start + emissions[:, 0]  # (B, K)
+        start, transitions, end = self._constrained()
+        score = start + emissions[:, 0]  # (B, K)
         backpointers = []
         for t in range(1, length):
-            best, arg = (score.unsqueeze(2) + self.transitions).max(dim=1)  # (B, K): best predecessor of each tag
+            best, arg = (score.unsqueeze(2) + transitions).max(dim=1)  # (B, K): best predecessor of each tag
             score = torch.where(mask[:, t : t + 1], best + emissions[:, t], score)
             backpointers.append(arg)
-        final = score + self.end
+        final = score + end
         best_score, last_tag = final.max(dim=1)  # (B,)
         lengths = mask.sum(1)
         path = torch.zeros(batch, length, dtype=torch.long, device=emissions.device)

@@ -33,7 +33,7 @@ import torch.nn as nn
 import runtime
 from models import checkpoint
 from models.crf import CRF
-from models.tagging import chunks, to_iob2
+from models.tagging import allowed_transitions, chunks, to_iob2
 from models.tokenizer import Token, letter_case, sentences, tokenize
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
@@ -262,7 +262,7 @@ class NERTagger(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
         self.encoder = build_encoder(c)
         self.emission = nn.Linear(self.encoder.output_dim, len(c.tags))
-        self.crf = CRF(len(c.tags)) if c.crf else None
+        self.crf = CRF(len(c.tags), allowed_transitions(c.tags)) if c.crf else None
         # Which IOB2 tag (index into TAGS) each of the model's own tags reports as, and the reverse;
         # fixed here so inference only reads them. Not persistent: derived from config.tags.
         iob2_index = [TAGS.index(to_iob2(t)) for t in c.tags]

@@ -61,3 +61,27 @@ def to_iob2(tag: str) -> str:
     """One IOBES tag as IOB2: S-X -> B-X, E-X -> I-X; IOB2 tags pass through."""
     prefix, type_ = _split_tag(tag)
     return {"S": f"B-{type_}", "E": f"I-{type_}"}.get(prefix, tag)
+
+
+def allowed_transitions(tags: Sequence[str]) -> tuple[list[bool], list[list[bool]], list[bool]]:
+    """Which tag may open a sentence, follow each tag, and close a sentence, so that every path is a
+    well-formed chunking in its own scheme (IOB2 or IOBES): (start (K,), after[i][j] (K, K), end (K,)).
+
+    IOB2: I-X only inside an X chunk. IOBES also: B-X and I-X go on with I-X or E-X, and only
+    O, E-X and S-X may end a sentence."""
+    split = [_split_tag(t) for t in tags]
+    iobes = any(prefix in ("E", "S") for prefix, _ in split)
+
+    def may_follow(prev: tuple[str, str], this: tuple[str, str]) -> bool:
+        (prev_prefix, prev_type), (prefix, type_) = prev, this
+        if iobes and prev_prefix in ("B", "I"):
+            return prefix in ("I", "E") and type_ == prev_type
+        if prefix in ("I", "E"):
+            return prev_prefix in ("B", "I") and type_ == prev_type
+        return True
+
+    boundary = ("O", "")
+    start = [may_follow(boundary, this) for this in split]
+    after = [[may_follow(prev, this) for this in split] for prev in split]
+    end = [may_follow(prev, boundary) for prev in split]
+    return start, after, end

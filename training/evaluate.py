@@ -1,7 +1,7 @@
 """Evaluate a committed model on held-out data; prints one JSON object on stdout.
 
     python -m training.evaluate digits [--model cnn] [--npz FILE]
-    python -m training.evaluate ner [--model bilstm] [--conll FILE] [--lower] [--no-misc]
+    python -m training.evaluate ner [--model bilstm] [--conll FILE] [--lower] [--no-misc] [--no-constraints]
     python -m training.evaluate speller [--pairs FILE [FILE ...]] [--wikipedia] [--data DIR]
     python -m training.evaluate speller --sentences FILE [--no-context]
     python -m training.evaluate speller --clean CONLL_FILE [--limit N]
@@ -17,7 +17,8 @@ blank lines between sentences; -DOCSTART- lines are skipped. Scores are conlleva
 exact-match entity precision, recall and F1, in percent, overall and per type. --lower lower-cases every
 token before tagging (text as students type it; the gold stays); --no-misc drops the tagger's MISC guesses
 before scoring, for a corpus without MISC such as the Broad Twitter Corpus (`--conll
-../shared/data/ner-extra/btc/f.conll`, the section no tagger here trains on).
+../shared/data/ner-extra/btc/f.conll`, the section no tagger here trains on); --no-constraints lets a CRF
+tagger decode ill-formed IOBES paths (B-PER then O), the ablation of its hard constraints (models/crf.py).
 
 speller, --pairs: words on their own; FILE holds Norvig's `right: wrong1 wrong2` lines or a
 `wrong<TAB>right` TSV; top-1 and top-3 accuracy. With one FILE, its scores; with several, without
@@ -104,6 +105,9 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
     from training.ner.data import recased
 
     model, manifest = load_tagger(args.model, args.weights_dir)
+    constrained = model.crf is not None and not args.no_constraints
+    if model.crf is not None and not constrained:
+        model.crf = model.crf.without_constraints()
     if args.conll is None:
         sentences, sha = read_split("test", args.data)
         source = "conll2003-test"
@@ -125,6 +129,7 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
         "model": args.model,
         "lower_cased": args.lower,
         "misc_guesses_dropped": args.no_misc,
+        "crf_constraints": constrained,
         "f1": scores["f1"],
         "precision": scores["precision"],
         "recall": scores["recall"],
@@ -217,6 +222,11 @@ def main(argv: list[str] | None = None) -> None:
     ner.add_argument("--lower", action="store_true", help="lower-case every token before tagging (default: off)")
     ner.add_argument(
         "--no-misc", action="store_true", help="drop MISC guesses, for a corpus without MISC (default: off)"
+    )
+    ner.add_argument(
+        "--no-constraints",
+        action="store_true",
+        help="decode a CRF over every tag path, well formed or not: the ablation (default: constrained)",
     )
     ner.add_argument(
         "--weights-dir", type=Path, default=None, help="folder of the tagger's weights (default: weights/)"

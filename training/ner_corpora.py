@@ -1,6 +1,7 @@
 """The taggers beyond Reuters: CoNLL-2003 test, a held-out Broad Twitter Corpus section, our out-of-domain
 sentences and our modern sentences, each as written and lower-cased, for both taggers, and optionally older
-weights beside them in the same run.
+weights beside them in the same run. The BiLSTM-CRF is also scored decoding without its hard constraints
+(`unconstrained.bilstm...`), the ablation that shows what they change.
 
     python -m training.ner_corpora [--before DIR] [--out weights/ner_corpora.json]
 
@@ -47,9 +48,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def score(model: str, weights_dir: Path | None, conll: Path | None, no_misc: bool, lower: bool, data) -> dict:
+def score(
+    model: str, weights_dir: Path | None, conll: Path | None, no_misc: bool, lower: bool, data, constrained: bool = True
+) -> dict:
     args = argparse.Namespace(
-        model=model, conll=conll, data=data, limit=None, lower=lower, no_misc=no_misc, weights_dir=weights_dir
+        model=model,
+        conll=conll,
+        data=data,
+        limit=None,
+        lower=lower,
+        no_misc=no_misc,
+        no_constraints=not constrained,
+        weights_dir=weights_dir,
     )
     result = evaluate_ner(args)
     keep = ("f1", "precision", "recall", "n_sentences", "data", "data_sha256")
@@ -61,14 +71,18 @@ def score(model: str, weights_dir: Path | None, conll: Path | None, no_misc: boo
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    folders = {"now": args.weights_dir, **({"before": args.before} if args.before else {})}
+    # (key prefix, weights folder, models, decode with the CRF's constraints)
+    passes: list[tuple[str, Path | None, tuple[str, ...], bool]] = [("now", args.weights_dir, MODELS, True)]
+    if args.before:
+        passes.append(("before", args.before, MODELS, True))
+    passes.append(("unconstrained", args.weights_dir, ("bilstm",), False))
     report: dict = {"command": runs.command("python -m training.ner_corpora", argv), "scores": {}}
-    for when, folder in folders.items():
-        for model in MODELS:
+    for when, folder, models, constrained in passes:
+        for model in models:
             for name, (conll, no_misc) in sets(args.data).items():
                 for lower in (False, True):
                     key = f"{when}.{model}.{name}.{'lower' if lower else 'cased'}"
-                    report["scores"][key] = score(model, folder, conll, no_misc, lower, args.data)
+                    report["scores"][key] = score(model, folder, conll, no_misc, lower, args.data, constrained)
                     print(f"{key}: F1 {report['scores'][key]['f1']:.2f}", flush=True)
     runs.write_report(args.out, report)
     return report

@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from models.crf import CRF
+from models.ner import TAGS_IOBES
+from models.tagging import allowed_transitions, chunks, iob2_to_iobes, to_iob2
 
 K = 3
 
@@ -155,3 +157,80 @@ def test_partial_nll_with_only_the_gold_allowed_is_the_plain_nll():
     only_gold = torch.nn.functional.one_hot(tags, K).bool()
     with torch.no_grad():
         torch.testing.assert_close(crf.nll(emissions, tags, mask, only_gold), crf.nll(emissions, tags, mask))
+
+
+# Constraints: tag 0 plays O (always allowed), so every length has a well-formed path.
+_CONSTRAINTS = (
+    [True, True, False],
+    [[True, True, False], [False, True, True], [True, False, True]],
+    [True, False, True],
+)
+
+
+def _allowed_paths(length: int):
+    start, after, end = _CONSTRAINTS
+    for path in itertools.product(range(K), repeat=length):
+        if start[path[0]] and end[path[-1]] and all(after[a][b] for a, b in itertools.pairwise(path)):
+            yield path
+
+
+@pytest.mark.parametrize("lengths", LENGTH_SETS)
+def test_constrained_viterbi_and_marginals_match_brute_force_over_allowed_paths(lengths):
+    crf = _random_crf(12)
+    constrained = CRF(K, _CONSTRAINTS).double()
+    constrained.load_state_dict(crf.state_dict())
+    emissions, mask = _problem(13, lengths)
+    with torch.no_grad():
+        paths, best_scores = constrained.viterbi(emissions, mask)
+        marginals = constrained.marginals(emissions, mask)
+        # Training's log Z is the unconstrained one, as the committed weights were trained.
+        torch.testing.assert_close(constrained.log_partition(emissions, mask), crf.log_partition(emissions, mask))
+        for b, length in enumerate(lengths):
+            scores = {
+                p: crf.path_score(emissions[b : b + 1, :length], torch.tensor([p]), mask[b : b + 1, :length])[0]
+                for p in _allowed_paths(length)
+            }
+            best = max(scores, key=lambda p: scores[p].item())
+            assert tuple(paths[b, :length].tolist()) == best
+            torch.testing.assert_close(best_scores[b], scores[best])
+            log_z = torch.logsumexp(torch.stack(list(scores.values())), 0)
+            expected = torch.zeros(length, K, dtype=torch.float64)
+            for path, score in scores.items():
+                for t, k in enumerate(path):
+                    expected[t, k] += torch.exp(score - log_z)
+            torch.testing.assert_close(marginals[b, :length], expected)
+
+
+def _canonical(tags: tuple[str, ...], iobes: bool) -> list[str]:
+    """The same chunks (as conlleval reads them) written out in the scheme's one well-formed way."""
+    iob2 = ["O"] * len(tags)
+    for type_, start, end in chunks([to_iob2(t) for t in tags]):
+        iob2[start:end] = [f"B-{type_}"] + [f"I-{type_}"] * (end - start - 1)
+    return iob2_to_iobes(iob2) if iobes else iob2
+
+
+@pytest.mark.parametrize("iobes", [False, True])
+def test_allowed_transitions_accept_exactly_the_well_formed_tag_sequences(iobes):
+    prefixes = "BIES" if iobes else "BI"
+    tags = ("O", *(f"{p}-{kind}" for kind in ("PER", "LOC") for p in prefixes))
+    start, after, end = allowed_transitions(tags)
+    index = {t: i for i, t in enumerate(tags)}
+    for length in range(1, 5):
+        for sequence in itertools.product(tags, repeat=length):
+            ids = [index[t] for t in sequence]
+            allowed = start[ids[0]] and end[ids[-1]] and all(after[a][b] for a, b in itertools.pairwise(ids))
+            assert allowed == (list(sequence) == _canonical(sequence, iobes)), sequence
+
+
+def test_the_tagger_decodes_only_well_formed_paths_whatever_the_emissions():
+    tags = TAGS_IOBES
+    crf = CRF(len(tags), allowed_transitions(tags))
+    gen = torch.Generator().manual_seed(14)
+    emissions = torch.randn(200, 9, len(tags), generator=gen) * 5  # emissions that alone pick ill-formed paths
+    mask = torch.arange(9)[None] < torch.randint(1, 10, (200, 1), generator=gen)
+    with torch.no_grad():
+        paths, _ = crf.viterbi(emissions, mask)
+    for row, length in zip(paths, mask.sum(1).tolist(), strict=True):
+        sequence = tuple(tags[k] for k in row[:length].tolist())
+        assert list(sequence) == _canonical(sequence, iobes=True)
+    assert not all(CRF(len(tags)).viterbi(emissions, mask)[0].eq(paths).all(1))  # the constraints did change paths

@@ -50,6 +50,11 @@ def test_recorded_figures_agree_and_meet_the_targets():
         assert report[f"now.{model}.btc_f.cased"]["f1"] == metrics["btc_test_f1"]
         assert metrics["test_lower_f1"] >= 0.8 * metrics["test_f1"]
     assert json.loads((weights / "bilstm.json").read_text())["metrics"]["test_f1"] >= 90.5
+    # The ablation README cites: the CRF's hard constraints help on tweets and change nothing on CoNLL test.
+    for case in ("cased", "lower"):
+        constrained, unconstrained = (report[f"{when}.bilstm.btc_f.{case}"]["f1"] for when in ("now", "unconstrained"))
+        assert constrained > unconstrained
+        assert report[f"now.bilstm.conll_test.{case}"] == report[f"unconstrained.bilstm.conll_test.{case}"]
 
 
 def test_one_command_runs_both_stages_and_its_manifest_says_so(tmp_path):
