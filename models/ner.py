@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import torch.nn as nn
 import runtime
 from models import checkpoint
 from models.crf import CRF
-from models.tagging import allowed_transitions, chunks, to_iob2
+from models.tagging import Chunk, allowed_transitions, chunks, to_iob2
 from models.tokenizer import Token, letter_case, sentences, tokenize
 
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC")  # IOB2
@@ -407,6 +408,26 @@ def predict(model: NERTagger, token_lists: list[list[str]], batch_size: int = 64
     return [[TAGS[k] for k in path] for path in paths]
 
 
+def join_mentions(tokens: Sequence[Token], spans: list[Chunk]) -> list[Chunk]:
+    """A mention as one entity. The Broad Twitter Corpus tags `@` and the handle after it as two names
+    (`@` B-PER, `colgo` B-PER), so the tagger learned to; a reader typed one, `@colgo`. An `@` chunk touching
+    the next token becomes one entity with it, of the handle's type where the handle has one."""
+    joined: list[Chunk] = []
+    i = 0
+    while i < len(spans):
+        label, start, end = spans[i]
+        after = end < len(tokens) and tokens[start].text == "@" and end == start + 1
+        if after and tokens[end].start == tokens[start].end:
+            if i + 1 < len(spans) and spans[i + 1][1] == end:
+                label, end = spans[i + 1][0], spans[i + 1][2]
+                i += 1
+            else:
+                end += 1
+        joined.append((label, start, end))
+        i += 1
+    return joined
+
+
 def tag(model: NERTagger, text: str, batch_size: int = 64) -> TaggedText:
     """Tokenise free text, tag every sentence, and list its entities with character offsets."""
     tokens: list[Token] = tokenize(text)
@@ -417,7 +438,7 @@ def tag(model: NERTagger, text: str, batch_size: int = 64) -> TaggedText:
     entities: list[dict] = []
     for group, path, prob in zip(groups, paths, probs, strict=True):
         sentence_tags = [names[k] for k in path]
-        for label, start, end in chunks(sentence_tags):
+        for label, start, end in join_mentions(group, chunks(sentence_tags)):
             first, last = group[start], group[end - 1]
             score = float(np.mean([prob[i, path[i]] for i in range(start, end)]))
             entities.append(

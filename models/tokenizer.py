@@ -8,6 +8,9 @@ CoNLL-2003 (Reuters, Penn-Treebank-like) conventions, which the tagger was train
 - dotted abbreviations and initials keep their dot: `U.S.`, `a.m.`, `Mr.`, `Corp.`, `J.`;
 - runs of the same punctuation stay together: `--`, `...`.
 
+Tweets, as the Broad Twitter Corpus tokenises them: a link is one token (`https://t.co/x4Yz9Qa`), so is a
+hashtag with its `#`, and a mention is `@` then the handle whole, underscores and all (`@` `lagos_tech`).
+
 Every token carries (start, end) such that text[start:end] is the token, so emoji, RTL
 script or HTML survive untouched. Combining marks, zero-width joiners, variation
 selectors and skin-tone modifiers stick to the character before them.
@@ -41,7 +44,10 @@ CLOSERS = frozenset(["'", '"', ")", "]", "}", "\u201d", "\u2019", "\u00bb"])
 _ALNUM = r"[^\W_]"
 _TOKEN = re.compile(
     rf"""
-    (?P<initialism>(?:[^\W\d_]\.){{2,}})                 # U.S.  a.m.  F.C.
+    (?P<url>(?:https?://|www\.)[^\s<>"]*[^\s<>".,:;!?)\]}}'\u2019\u201d\u00bb])  # a link, as one token
+    | (?P<hashtag>\#\w+)                                  # #AfricanGiant, the # kept on
+    | (?P<at>@)(?!https?://)(?P<handle>\w+)               # @lagos_tech: @ and the handle, whole
+    | (?P<initialism>(?:[^\W\d_]\.){{2,}})                 # U.S.  a.m.  F.C.
     | (?P<word>{_ALNUM}+(?:(?:[-{APOSTROPHES}&]|(?<=\d)[.,:/](?=\d)){_ALNUM}+)*)  # words, numbers, x-y
       (?P<dot>\.(?!\.))?                                # a trailing dot (not an ellipsis); see _spans
     | (?P<punct>(?P<mark>[^\w\s])(?P=mark)*)              # punctuation; a run of one character is one token
@@ -102,6 +108,9 @@ def _split_word(word: str, start: int) -> list[tuple[int, int]]:
 def _spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for match in _TOKEN.finditer(text):
+        if match.group("at") is not None:
+            spans.extend([match.span("at"), match.span("handle")])
+            continue
         word = match.group("word")
         if word is None:
             spans.append(match.span())

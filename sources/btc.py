@@ -37,3 +37,15 @@ def read_section(section: str, override: str | Path | None = None) -> tuple[list
 def without_misc(tags: list[str]) -> list[str]:
     """The tags with every MISC entity turned to O: how a MISC guess is scored on a corpus without MISC."""
     return ["O" if t.endswith("-MISC") else t for t in tags]
+
+
+def as_typed(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """A tweet's tokens as someone typed them, for the page's own tokeniser: one space between tokens but
+    none after `@` (`@colgo`, which the corpus splits in two). Returns the text and each token's (start, end)."""
+    text, offsets = "", []
+    for i, token in enumerate(tokens):
+        if i and tokens[i - 1] != "@":
+            text += " "
+        offsets.append((len(text), len(text) + len(token)))
+        text += token
+    return text, offsets

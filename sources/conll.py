@@ -113,11 +113,17 @@ def entity_scores(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[st
     """
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold sentences but {len(predicted)} predicted")
-    counts: dict[str, list[int]] = {}  # type -> [correct, predicted, gold]
     for g_tags, p_tags in zip(gold, predicted, strict=True):
         if len(g_tags) != len(p_tags):
             raise ValueError(f"sentence of {len(g_tags)} gold tags but {len(p_tags)} predicted")
-        g_chunks, p_chunks = set(chunks(g_tags)), set(chunks(p_tags))
+    return span_scores([set(chunks(t)) for t in gold], [set(chunks(t)) for t in predicted])
+
+
+def span_scores(gold: Sequence[set[tuple]], predicted: Sequence[set[tuple]]) -> dict:
+    """The same scores from each sentence's entities as (type, start, end, ...) tuples, tokens or characters:
+    an entity counts when the whole tuple matches."""
+    counts: dict[str, list[int]] = {}  # type -> [correct, predicted, gold]
+    for g_chunks, p_chunks in zip(gold, predicted, strict=True):
         for type_, *_ in g_chunks:
             counts.setdefault(type_, [0, 0, 0])[2] += 1
         for type_, *_ in p_chunks:

@@ -194,6 +194,20 @@ def test_long_hostile_text_is_cut_and_shown_literally(text_page):
     assert "🙂" in body and "שלום" in body
 
 
+def test_a_tweet_with_handles_hashtags_a_link_and_emoji_is_tagged_and_shown_as_typed(text_page):
+    tweet = "RT @lagos_tech: so proud 😍🔥 Ngozi Okonjo-Iweala visited Nairobi #WTO https://t.co/x4Yz9Qa, networc rocks"
+    text_page.query_params["text_input"] = tweet
+    at = text_page.run()
+    assert not at.exception
+    entities = _entities(at)
+    assert ("Ngozi Okonjo-Iweala", "PER") in entities
+    assert "@lagos_tech" in {name for name, _ in entities} and "@" not in {name for name, _ in entities}
+    body = str(at.get("html")[0].proto.body)
+    assert "😍🔥" in body and "https://t.co/x4Yz9Qa" in body
+    # What someone chose to type is not a misspelling; the real typo beside it still is.
+    assert re.findall(r'data-flag="[^"]+"[^>]*>([^<]+)</span>', flagged_html(at)) == ["networc"]
+
+
 def test_token_choice_explains_its_label(text_page):
     at = text_page.run()
     # Token 1 is the first "Roosevelt": a person, because of "President" before it.

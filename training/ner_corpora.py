@@ -1,7 +1,8 @@
 """The taggers beyond Reuters: CoNLL-2003 test, a held-out Broad Twitter Corpus section, our out-of-domain
-sentences and our modern sentences, each as written and lower-cased, for both taggers, and optionally older
-weights beside them in the same run. The BiLSTM-CRF is also scored decoding without its hard constraints
-(`unconstrained.bilstm...`), the ablation that shows what they change.
+sentences and our modern sentences, each as written and lower-cased, for both taggers (the BTC section also
+typed out and tagged as the page tags text: `btc_f_as_typed`, `python -m training.evaluate ner --as-typed`),
+and optionally older weights beside them in the same run. The BiLSTM-CRF is also scored decoding without its
+hard constraints (`unconstrained.bilstm...`), the ablation that shows what they change.
 
     python -m training.ner_corpora [--before DIR] [--out weights/ner_corpora.json]
 
@@ -22,14 +23,17 @@ from training.evaluate import evaluate_ner
 MODELS = ("bilstm", "cnn")
 
 
-def sets(data: str | None) -> dict[str, tuple[Path | None, bool]]:
-    """name -> (CoNLL-format file, or None for CoNLL-2003 test; drop MISC guesses)."""
+def sets(data: str | None) -> dict[str, tuple[Path | None, bool, bool]]:
+    """name -> (CoNLL-format file, or None for CoNLL-2003 test; drop MISC guesses; typed out and tagged as the
+    page tags text, scored by character offsets)."""
     root = runtime.PROJECT_ROOT
+    btc_f = runtime.data_dir(data) / "ner-extra" / "btc" / "f.conll"
     return {
-        "conll_test": (None, False),
-        "btc_f": (runtime.data_dir(data) / "ner-extra" / "btc" / "f.conll", True),
-        "out_of_domain": (root / "data" / "ood_ner" / "ood.conll", False),
-        "modern": (root / "tests" / "data" / "ner_modern.conll", False),
+        "conll_test": (None, False, False),
+        "btc_f": (btc_f, True, False),
+        "btc_f_as_typed": (btc_f, True, True),
+        "out_of_domain": (root / "data" / "ood_ner" / "ood.conll", False, False),
+        "modern": (root / "tests" / "data" / "ner_modern.conll", False, False),
     }
 
 
@@ -49,7 +53,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def score(
-    model: str, weights_dir: Path | None, conll: Path | None, no_misc: bool, lower: bool, data, constrained: bool = True
+    model: str,
+    weights_dir: Path | None,
+    conll: Path | None,
+    no_misc: bool,
+    lower: bool,
+    data,
+    constrained: bool = True,
+    as_typed: bool = False,
 ) -> dict:
     args = argparse.Namespace(
         model=model,
@@ -58,6 +69,7 @@ def score(
         limit=None,
         lower=lower,
         no_misc=no_misc,
+        as_typed=as_typed,
         no_constraints=not constrained,
         weights_dir=weights_dir,
     )
@@ -79,10 +91,12 @@ def main(argv: list[str] | None = None) -> dict:
     report: dict = {"command": runs.command("python -m training.ner_corpora", argv), "scores": {}}
     for when, folder, models, constrained in passes:
         for model in models:
-            for name, (conll, no_misc) in sets(args.data).items():
+            for name, (conll, no_misc, as_typed) in sets(args.data).items():
                 for lower in (False, True):
                     key = f"{when}.{model}.{name}.{'lower' if lower else 'cased'}"
-                    report["scores"][key] = score(model, folder, conll, no_misc, lower, args.data, constrained)
+                    report["scores"][key] = score(
+                        model, folder, conll, no_misc, lower, args.data, constrained, as_typed
+                    )
                     print(f"{key}: F1 {report['scores'][key]['f1']:.2f}", flush=True)
     runs.write_report(args.out, report)
     return report

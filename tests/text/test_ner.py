@@ -2,6 +2,7 @@
 committed weights (skipped until weights/bilstm.pt exists)."""
 
 import json
+import re
 import string
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from models.ner import (
     NERTagger,
     Vocab,
     casing,
+    join_mentions,
     load_tagger,
     make_batch,
     predict,
@@ -32,7 +34,8 @@ from models.ner import (
 )
 from models.tagging import iob2_to_iobes, to_iob2
 from models.tokenizer import sentences, tokenize
-from sources import conll
+from sources import btc, conll
+from tests.conftest import require_data
 
 ARTICLE = (
     "President Roosevelt was one of the most influential presidents in American history. "
@@ -84,6 +87,38 @@ def test_tokenizer_follows_conll_conventions():
         "Mr.", "O'Neill", "ca", "n't", "join", "Apple", "Inc.", "or", "J.", "Smith", "'s", "team", "...",
     ]  # fmt: skip
     assert _texts(tokenize("<script>x</script>")) == ["<", "script", ">", "x", "<", "/", "script", ">"]
+
+
+def test_tokenizer_reads_tweets_as_the_broad_twitter_corpus_does():
+    assert _texts(tokenize("RT @lagos_tech: #WTO in 2024 https://t.co/x4Yz9Qa. (www.bbc.co.uk/news) mail a@b.org")) == [
+        "RT", "@", "lagos_tech", ":", "#WTO", "in", "2024", "https://t.co/x4Yz9Qa", ".", "(", "www.bbc.co.uk/news",
+        ")", "mail", "a", "@", "b", ".", "org",
+    ]  # fmt: skip
+    assert _texts(tokenize("a # b @ c C#")) == ["a", "#", "b", "@", "c", "C", "#"]
+    # The reference: the corpus's own tokens. Every link, hashtag and handle of a held-out section comes back
+    # whole from the tweet as typed, but for the corpus's slip of a full stop kept on ("#Ukraine.").
+    path = btc.section_path("f")
+    require_data(path, "the Broad Twitter Corpus, in ner-extra/btc/ of the data folder")
+    link = re.compile(r"https?://\S*[^\s.,:;!?)\]'\"]")
+    checked = 0
+    for tokens, _ in btc.read_section("f")[0]:
+        text, offsets = btc.as_typed(tokens)
+        ours = {(t.start, t.end) for t in tokenize(text)}
+        for i, token in enumerate(tokens):
+            handle = i and tokens[i - 1] == "@" and re.fullmatch(r"\w+", token)
+            if handle or re.fullmatch(r"#\w+", token) or link.fullmatch(token):
+                assert offsets[i] in ours, (token, text)
+                checked += 1
+    assert checked > 3000
+
+
+def test_a_mention_is_one_entity_however_the_corpus_split_it():
+    tokens = tokenize("thanks @maria_lopez and @ bob and @netflix")
+    # @ and handle tagged apart, as in the corpus; a spaced @ stays apart; an @ alone takes its handle along.
+    spans = [("PER", 1, 2), ("PER", 2, 3), ("PER", 4, 5), ("PER", 5, 6), ("ORG", 7, 8)]
+    assert [t.text for t in tokens] == ["thanks", "@", "maria_lopez", "and", "@", "bob", "and", "@", "netflix"]
+    assert join_mentions(tokens, spans) == [("PER", 1, 3), ("PER", 4, 5), ("PER", 5, 6), ("ORG", 7, 9)]
+    assert join_mentions(tokens, [("ORG", 1, 2), ("PER", 2, 3)]) == [("PER", 1, 3)]  # the handle's type wins
 
 
 def test_tokenizer_keeps_emoji_and_marks_whole():
@@ -399,3 +434,21 @@ def test_evaluate_cli_reads_an_iob2_file(tmp_path):
     result = json.loads(out.stdout)
     assert {"f1", "precision", "recall", "per_type", "n_sentences", "data_sha256"} <= set(result)
     assert result["n_sentences"] == 1 and set(result["per_type"]) >= set(conll.ENTITY_TYPES)
+
+
+def test_as_typed_scores_agree_with_token_scores_where_the_tokens_agree():
+    """The page's path scored by characters (training/evaluate.py as_typed_scores) against conlleval's token
+    scores: on sentences the tokeniser splits exactly as given, with one sentence each and no mention, both
+    must count the same entities."""
+    from tests.text.taggers import SENTENCE, small_tagger
+    from training.evaluate import as_typed_scores
+
+    model = small_tagger("bilstm", strong_emissions=True)
+    sentences = [SENTENCE[:-1], SENTENCE[2:9], ["Roosevelt", "named", "him", "president"], SENTENCE[:5]]
+    gold = [tags for tags in predict(model, [list(reversed(s)) for s in sentences])]  # some right, some wrong
+    gold = [g[: len(s)] for g, s in zip(gold, sentences, strict=True)]
+    gold = [[("O" if t.endswith("MISC") else t) for t in g] for g in gold]
+    predicted = [[("O" if t.endswith("MISC") else t) for t in p] for p in predict(model, sentences)]
+    expected = conll.entity_scores(gold, predicted)
+    assert expected["gold"] and expected["predicted"]
+    assert as_typed_scores(model, list(zip(sentences, gold, strict=True))) == expected
