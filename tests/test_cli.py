@@ -87,6 +87,9 @@ def test_evaluate_ner_reads_an_iob2_file(tmp_path):
     conll.write_text("-DOCSTART- O\n\nAngela B-PER\nMerkel I-PER\nvisited O\nParis B-LOC\n. O\n")
     out = run_json("training.evaluate", "ner", "--conll", str(conll))
     assert out["f1"] == 100.0 and set(out) >= {"f1", "precision", "recall", "per_type"}
+    assert out["crf_constraints"] and out["ill_formed_paths"] == 0
+    typed = run_json("training.evaluate", "ner", "--conll", str(conll), "--as-typed", "--no-constraints")
+    assert typed["as_typed"] and not typed["crf_constraints"] and typed["f1"] == 100.0
 
 
 def test_evaluate_digits_rnn_contract():

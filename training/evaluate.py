@@ -45,6 +45,7 @@ stay exactly the same.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -134,6 +135,7 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
         "misc_guesses_dropped": args.no_misc or args.as_typed,
         "as_typed": args.as_typed,
         "crf_constraints": constrained,
+        "ill_formed_paths": ill_formed_paths(model, token_lists) if model.crf is not None else None,
         "f1": scores["f1"],
         "precision": scores["precision"],
         "recall": scores["recall"],
@@ -147,6 +149,28 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
         "sentences_per_s": round(len(sentences) / seconds, 1),
         "manifest_test_f1": manifest.get("metrics", {}).get("test_f1"),
     }
+
+
+def ill_formed_paths(model, token_lists: list[list[str]], batch_size: int = 64) -> int:
+    """How many sentences' best paths, in the model's own tags, break its scheme (B-PER then O in IOBES):
+    what the CRF's hard constraints rule out (0 with them; the count they change with --no-constraints)."""
+    import torch
+
+    from models.ner import make_batch
+    from models.tagging import allowed_transitions
+
+    start, after, end = allowed_transitions(model.config.tags)
+    count = 0
+    with torch.inference_mode():
+        for first in range(0, len(token_lists), batch_size):
+            chunk = token_lists[first : first + batch_size]
+            batch = make_batch([model.vocab.encode(t, model.config.max_word_chars) for t in chunk])
+            paths = model.decode(model(batch).emissions, batch.mask)  # (B, T)
+            for row, tokens in zip(paths.tolist(), chunk, strict=True):
+                path = row[: len(tokens)]
+                well_formed = start[path[0]] and end[path[-1]] and all(after[a][b] for a, b in itertools.pairwise(path))
+                count += not well_formed
+    return count
 
 
 def as_typed_scores(model, sentences: list[tuple[list[str], list[str]]]) -> dict:
