@@ -381,8 +381,9 @@ class TaggedText:
     entities: list[dict]
 
 
-def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, marginals: bool):
-    """Viterbi tags (and marginals) for each token list, batched by length. Returns lists in input order."""
+def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, marginals: bool, native: bool = False):
+    """Viterbi tags (and marginals) for each token list, batched by length. Returns lists in input order: tag
+    indices into TAGS, or with `native` into the model's own config.tags (IOBES before folding)."""
     order = sorted(range(len(token_lists)), key=lambda i: -len(token_lists[i]))
     paths: list[np.ndarray | None] = [None] * len(token_lists)
     probs: list[np.ndarray | None] = [None] * len(token_lists)
@@ -392,7 +393,7 @@ def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, margin
             chunk = order[first : first + batch_size]
             batch = make_batch([model.vocab.encode(token_lists[i], max_chars) for i in chunk])
             emissions = model(batch).emissions  # (B, T, K)
-            best = model.decode_iob2(emissions, batch.mask)  # (B, T)
+            best = (model.decode if native else model.decode_iob2)(emissions, batch.mask)  # (B, T)
             marg = model.iob2_log_probs(emissions, batch.mask).exp().numpy() if marginals else None  # (B, T, 9)
             for row, i in enumerate(chunk):
                 n = len(token_lists[i])
@@ -402,10 +403,13 @@ def _run(model: NERTagger, token_lists: list[list[str]], batch_size: int, margin
     return paths, probs
 
 
-def predict(model: NERTagger, token_lists: list[list[str]], batch_size: int = 64) -> list[list[str]]:
-    """IOB2 tags for pre-tokenised sentences (each non-empty)."""
-    paths, _ = _run(model, token_lists, batch_size, marginals=False)
-    return [[TAGS[k] for k in path] for path in paths]
+def predict(
+    model: NERTagger, token_lists: list[list[str]], batch_size: int = 64, native: bool = False
+) -> list[list[str]]:
+    """IOB2 tags for pre-tokenised sentences (each non-empty); with `native`, the model's own tags."""
+    paths, _ = _run(model, token_lists, batch_size, marginals=False, native=native)
+    names = model.config.tags if native else TAGS
+    return [[names[k] for k in path] for path in paths]
 
 
 def join_mentions(tokens: Sequence[Token], spans: list[Chunk]) -> list[Chunk]:

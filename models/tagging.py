@@ -3,6 +3,7 @@ time and by the CoNLL scoring in training/, so models/ never imports training co
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 Chunk = tuple[str, int, int]  # (type, start, end): tokens[start:end]
@@ -85,3 +86,13 @@ def allowed_transitions(tags: Sequence[str]) -> tuple[list[bool], list[list[bool
     after = [[may_follow(prev, this) for this in split] for prev in split]
     end = [may_follow(prev, boundary) for prev in split]
     return start, after, end
+
+
+def well_formed(path: Sequence[str], tags: Sequence[str]) -> bool:
+    """Whether a tag path keeps to the scheme of the tag set `tags` (IOB2 or IOBES; B-PER then O breaks IOBES
+    only), by the rules of allowed_transitions."""
+    if not path:
+        return True
+    start, after, end = allowed_transitions(tags)
+    ids = [tags.index(t) for t in path]
+    return start[ids[0]] and end[ids[-1]] and all(after[a][b] for a, b in itertools.pairwise(ids))

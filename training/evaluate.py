@@ -45,7 +45,6 @@ stay exactly the same.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import time
@@ -101,6 +100,7 @@ def evaluate_digits(model_name: str, npz: Path | None, limit: int | None, pipeli
 
 def evaluate_ner(args: argparse.Namespace) -> dict:
     from models.ner import load_tagger, predict
+    from models.tagging import to_iob2, well_formed
     from sources import btc
     from sources.conll import entity_scores, read_conll, read_split, sha256_file
     from training.ner.data import recased
@@ -120,14 +120,18 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
         raise ValueError(f"{source} holds no sentences")
     token_lists = [recased(tokens, "lower") if args.lower else tokens for tokens, _ in sentences]
     started = time.perf_counter()
+    ill_formed = None  # best paths that break the model's own tag scheme, on the given tokens
     if args.as_typed:
         scores = as_typed_scores(model, [(t, tags) for t, (_, tags) in zip(token_lists, sentences, strict=True)])
     else:
-        predicted = predict(model, token_lists)
+        native = predict(model, token_lists, native=True)
+        predicted = [[to_iob2(t) for t in path] for path in native]
         if args.no_misc:
             predicted = [btc.without_misc(tags) for tags in predicted]
         scores = entity_scores([tags for _, tags in sentences], predicted)
     seconds = time.perf_counter() - started
+    if model.crf is not None and not args.as_typed:
+        ill_formed = sum(not well_formed(path, model.config.tags) for path in native)
     return {
         "task": "ner",
         "model": args.model,
@@ -135,7 +139,7 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
         "misc_guesses_dropped": args.no_misc or args.as_typed,
         "as_typed": args.as_typed,
         "crf_constraints": constrained,
-        "ill_formed_paths": ill_formed_paths(model, token_lists) if model.crf is not None else None,
+        "ill_formed_paths": ill_formed,
         "f1": scores["f1"],
         "precision": scores["precision"],
         "recall": scores["recall"],
@@ -149,28 +153,6 @@ def evaluate_ner(args: argparse.Namespace) -> dict:
         "sentences_per_s": round(len(sentences) / seconds, 1),
         "manifest_test_f1": manifest.get("metrics", {}).get("test_f1"),
     }
-
-
-def ill_formed_paths(model, token_lists: list[list[str]], batch_size: int = 64) -> int:
-    """How many sentences' best paths, in the model's own tags, break its scheme (B-PER then O in IOBES):
-    what the CRF's hard constraints rule out (0 with them; the count they change with --no-constraints)."""
-    import torch
-
-    from models.ner import make_batch
-    from models.tagging import allowed_transitions
-
-    start, after, end = allowed_transitions(model.config.tags)
-    count = 0
-    with torch.inference_mode():
-        for first in range(0, len(token_lists), batch_size):
-            chunk = token_lists[first : first + batch_size]
-            batch = make_batch([model.vocab.encode(t, model.config.max_word_chars) for t in chunk])
-            paths = model.decode(model(batch).emissions, batch.mask)  # (B, T)
-            for row, tokens in zip(paths.tolist(), chunk, strict=True):
-                path = row[: len(tokens)]
-                well_formed = start[path[0]] and end[path[-1]] and all(after[a][b] for a, b in itertools.pairwise(path))
-                count += not well_formed
-    return count
 
 
 def as_typed_scores(model, sentences: list[tuple[list[str], list[str]]]) -> dict:

@@ -7,7 +7,7 @@ import torch
 
 from models.crf import CRF
 from models.ner import TAGS_IOBES
-from models.tagging import allowed_transitions, chunks, iob2_to_iobes, to_iob2
+from models.tagging import allowed_transitions, chunks, iob2_to_iobes, to_iob2, well_formed
 
 K = 3
 
@@ -220,6 +220,7 @@ def test_allowed_transitions_accept_exactly_the_well_formed_tag_sequences(iobes)
             ids = [index[t] for t in sequence]
             allowed = start[ids[0]] and end[ids[-1]] and all(after[a][b] for a, b in itertools.pairwise(ids))
             assert allowed == (list(sequence) == _canonical(sequence, iobes)), sequence
+            assert well_formed(sequence, tags) == allowed
 
 
 def test_the_tagger_decodes_only_well_formed_paths_whatever_the_emissions():
