@@ -6,7 +6,7 @@ weights, and record the figures in its manifest.
 The same splits the training command read (its settings are in the manifest's `training`), scored exactly as
 train_ner's last step scores them (`test_metrics`): valid, CoNLL-2003 test as written and lower-cased, the
 held-out BTC section. The manifest's metrics are replaced, and `rescored` records this command, the data's
-sha256 and the figures they replace.
+sha256 and the training command's figures they replace (kept when it is run again).
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> dict:
     settings = argparse.Namespace(**{**manifest["training"], "data": args.data, "dry_run": False})
     splits = read_splits(settings)
     metrics = test_metrics(model, splits)
-    replaced = {k: manifest["metrics"].get(k) for k in metrics if manifest["metrics"].get(k) != metrics[k]}
+    changed = {k: manifest["metrics"].get(k) for k in metrics if manifest["metrics"].get(k) != metrics[k]}
+    # A rerun keeps the figures first replaced, the ones the training command wrote.
+    replaced = {**changed, **manifest.get("rescored", {}).get("replaced", {})}
     manifest["metrics"] |= metrics
     manifest["rescored"] = {
         "command": runs.command("python -m training.ner.rescore", argv),
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> dict:
         "replaced": replaced,
     }
     runs.write_report(checkpoint.paths(NER_MODELS[args.model])[1], manifest)
-    print(json.dumps({"metrics": {k: metrics[k] for k in replaced}, "replaced": replaced}, indent=1))
+    print(json.dumps({"metrics": {k: metrics[k] for k in changed}, "replaced": replaced}, indent=1))
     return manifest
 
 
